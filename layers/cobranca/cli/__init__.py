@@ -1,0 +1,1 @@
+"""Operator command line. Each area module exposes ``register(subparsers)``."""
