@@ -1,0 +1,186 @@
+"""The local hub: emulator, API, queues, schedules, S3 events and Step Functions, together.
+
+``LocalHub(template).start()`` gives a working copy of the deployed stack on 127.0.0.1 with no
+AWS account: everything is created from the template and every handler is the real one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from cobranca.platform import aws, clock, settings
+from cobranca_local import stepfunctions
+from cobranca_local.apigw import ApiServer
+from cobranca_local.emulator import LOCAL_CREDENTIALS, Emulator, Provisioner
+from cobranca_local.lambdas import FunctionError, Functions
+from cobranca_local.s3events import S3Notifications
+from cobranca_local.schedules import Scheduler
+from cobranca_local.sqs import SqsMappings
+from cobranca_local.template import Template
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+DEFAULT_TEMPLATE = REPOSITORY / "template.yaml"
+
+
+class LocalHub:
+    """Everything the template declares, running in this process on 127.0.0.1."""
+
+    def __init__(
+        self,
+        template_path: Path = DEFAULT_TEMPLATE,
+        *,
+        api_port: int = 3000,
+        aws_port: int = 0,
+        background: bool = False,
+        retry_delay_seconds: int = 0,
+        parameters: dict[str, str] | None = None,
+        environment: dict[str, str] | None = None,
+    ) -> None:
+        self.template = Template.load(template_path, overrides=parameters)
+        self.emulator = Emulator(aws_port)
+        self.api_port = api_port
+        self.background = background
+        self.retry_delay_seconds = retry_delay_seconds
+        self.extra_environment = environment or {}
+        self._saved_environment: dict[str, str] | None = None
+        self.functions: Functions
+        self.api: ApiServer
+        self.queues: SqsMappings
+        self.scheduler: Scheduler
+        self.s3_events: S3Notifications
+        self.state_machines: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> LocalHub:
+        """Start the emulator, create the resources, and begin serving."""
+        self._saved_environment = dict(os.environ)
+        endpoint = self.emulator.start()
+        os.environ.update(LOCAL_CREDENTIALS)
+        os.environ["AWS_ENDPOINT_URL"] = endpoint
+        os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+
+        provisioner = Provisioner(self.emulator, self.template)
+        provisioner.provision()
+        self.functions = Functions(self.template)
+        self.state_machines = provisioner.create_state_machines()
+        self.provisioned = provisioner.created
+
+        self.api = ApiServer(self.functions, port=self.api_port, control=self.control)
+        os.environ["PUBLIC_BASE_URL"] = self.api.url
+        os.environ.update(self.functions.environment())
+        os.environ["PUBLIC_BASE_URL"] = self.api.url
+        os.environ.update(self.extra_environment)
+        settings.reset_settings()
+        aws.reset_clients()
+
+        stepfunctions.install(self.functions)
+        self.queues = SqsMappings(
+            self.functions, self.emulator.client("sqs"), self.retry_delay_seconds
+        )
+        self.s3_events = S3Notifications(self.functions, self.emulator.client("s3"))
+        self.scheduler = Scheduler(self.functions)
+        self.api.start()
+        if self.background:
+            self.queues.start()
+            self.s3_events.start()
+            self.scheduler.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and restore the process environment and clock."""
+        if self.background:
+            self.queues.stop()
+            self.s3_events.stop()
+            self.scheduler.stop()
+        self.api.stop()
+        stepfunctions.uninstall(self.functions)
+        self.emulator.stop()
+        clock.set_offset(timedelta(0))
+        if self._saved_environment is not None:
+            os.environ.clear()
+            os.environ.update(self._saved_environment)
+        settings.reset_settings()
+        aws.reset_clients()
+
+    def __enter__(self) -> LocalHub:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ conveniences
+
+    @property
+    def url(self) -> str:
+        """Base URL of the API routes."""
+        return self.api.url
+
+    def client(self, service: str) -> Any:
+        """A boto3 client on the emulator."""
+        return self.emulator.client(service)
+
+    def ref(self, logical_id: str) -> Any:
+        """What ``!Ref`` gives for a resource (table name, queue URL, state machine ARN...)."""
+        return self.template.refs[logical_id]
+
+    def invoke(self, function: str, event: Any) -> Any:
+        """Invoke a function directly (by logical id or name)."""
+        return self.functions.invoke(function, event)
+
+    def run_schedule(self, name: str) -> Any:
+        """Fire one schedule now."""
+        return self.scheduler.run(name)
+
+    def advance(self, **delta: float) -> list[tuple[str, Any]]:
+        """Move the clock forward (``days=1``, ``hours=3``...), firing schedules on the way."""
+        return self.scheduler.advance(timedelta(**delta))
+
+    def drain(self) -> int:
+        """Deliver S3 events and queue messages until nothing is left to do."""
+        total = 0
+        while True:
+            moved = self.s3_events.pump()
+            moved += self.queues.pump() if not self.background else 0
+            if self.background:
+                self.queues.wait_idle()
+            total += moved
+            if moved == 0:
+                return total
+
+    # ------------------------------------------------------------------ control API
+
+    def control(
+        self, method: str, path: str, query: dict[str, list[str]], body: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        """``/_local/...`` routes: the local operator's handles on the clock and schedules."""
+        try:
+            arguments = json.loads(body) if body else {}
+            if path == "/_local/clock" and method == "GET":
+                return 200, {"now": clock.now().isoformat(), "local": clock.local_now().isoformat()}
+            if path == "/_local/clock/advance" and method == "POST":
+                fired = self.scheduler.advance(timedelta(**arguments))
+                return 200, {
+                    "now": clock.now().isoformat(),
+                    "fired": [{"schedule": name, "at": at.isoformat()} for name, at in fired],
+                }
+            if path.startswith("/_local/schedules/") and method == "POST":
+                name = path.rsplit("/", 1)[-1]
+                return 200, {"schedule": name, "result": self.scheduler.run(name)}
+            if path == "/_local/schedules" and method == "GET":
+                return 200, {
+                    name: {"function": item.function, "expression": item.expression}
+                    for name, item in self.scheduler.schedules.items()
+                }
+            if path == "/_local/drain" and method == "POST":
+                return 200, {"delivered": self.drain()}
+            if path == "/_local/resources" and method == "GET":
+                return 200, {"resources": self.provisioned, "endpoint": self.emulator.endpoint}
+        except (KeyError, TypeError, ValueError, FunctionError) as error:
+            return 400, {"error": str(error)}
+        return 404, {"error": f"no local control route {method} {path}"}

@@ -1,0 +1,1 @@
+"""The edge: storage, ERP connectors, payment providers and message channels."""

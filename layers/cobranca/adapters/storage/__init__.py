@@ -1,0 +1,1 @@
+"""DynamoDB single-table storage. Key layout and access patterns: :mod:`.keys`."""

@@ -1,0 +1,91 @@
+"""Key layout of the single table. Every key starts with the tenant.
+
+Access patterns (each is a GetItem, a Query on the base table or a Query on a GSI; never Scan):
+
+====  ===========================================  =========================================
+ #    pattern                                      served by
+====  ===========================================  =========================================
+ 1    tenant profile, policies, sync state         pk=TENANT#t, sk=PROFILE | POLICY#.. | SYNC#..
+ 2    list tenants (schedules fan out)             GSI1 gsi1pk=TENANTS
+ 3    customer by id                               pk=TENANT#t#CUSTOMER#c, sk=PROFILE
+ 4    customer by CPF/CNPJ (LGPD, portal)          GSI1 gsi1pk=TENANT#t#DOC#d
+ 5    receivable with its charges, payments,       pk=TENANT#t#RECEIVABLE#r (one Query)
+      events and reminders
+ 6    open receivables due on a date / range       GSI1 gsi1pk=TENANT#t#OPEN#yyyy-mm,
+      (reminder planner, aging, eligibility)       gsi1sk=due#r (sparse: open only)
+ 7    receivables of a customer                    GSI2 gsi2pk=TENANT#t#CUSTOMER#c
+ 8    charge by the provider's id (callbacks)      pk=TENANT#t#CHARGEREF#provider#id
+ 9    audit log in order / per receivable          pk=TENANT#t#AUDIT, sk=seq;
+                                                   GSI2 gsi2pk=TENANT#t#RECEIVABLE#r#AUDIT
+10    agreements and offers by status              GSI1 gsi1pk=TENANT#t#AGREEMENTS|OFFERS
+11    parked items for an operator                 pk=TENANT#t#PARKED, sk=at#id
+12    messages by provider id (delivery status)    pk=TENANT#t#MESSAGEREF#channel#id
+13    daily counters (reports, conversion)         pk=TENANT#t#STATS, sk=yyyy-mm-dd#metric
+====  ===========================================  =========================================
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+PROFILE = "PROFILE"
+RECEIVABLE = "RECEIVABLE"
+TENANTS = "TENANTS"
+
+
+def tenant(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}"
+
+
+def customer(tenant_id: str, customer_id: str) -> str:
+    return f"TENANT#{tenant_id}#CUSTOMER#{customer_id}"
+
+
+def customer_document(tenant_id: str, document: str) -> str:
+    return f"TENANT#{tenant_id}#DOC#{document}"
+
+
+def receivable(tenant_id: str, receivable_id: str) -> str:
+    return f"TENANT#{tenant_id}#RECEIVABLE#{receivable_id}"
+
+
+def open_by_month(tenant_id: str, due_date: date) -> str:
+    """GSI1 partition of open receivables, sharded by due month to spread large tenants."""
+    return f"TENANT#{tenant_id}#OPEN#{due_date:%Y-%m}"
+
+
+def open_sort(due_date: date, receivable_id: str) -> str:
+    return f"{due_date.isoformat()}#{receivable_id}"
+
+
+def customer_receivables(tenant_id: str, customer_id: str) -> str:
+    return f"TENANT#{tenant_id}#CUSTOMER#{customer_id}"
+
+
+def charge_ref(tenant_id: str, provider: str, provider_id: str) -> str:
+    return f"TENANT#{tenant_id}#CHARGEREF#{provider}#{provider_id}"
+
+
+def audit(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#AUDIT"
+
+
+def audit_of_receivable(tenant_id: str, receivable_id: str) -> str:
+    return f"TENANT#{tenant_id}#RECEIVABLE#{receivable_id}#AUDIT"
+
+
+def parked(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#PARKED"
+
+
+def message_ref(tenant_id: str, channel: str, provider_id: str) -> str:
+    return f"TENANT#{tenant_id}#MESSAGEREF#{channel}#{provider_id}"
+
+
+def stats(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#STATS"
+
+
+def collection(tenant_id: str, name: str) -> str:
+    """GSI1 partition listing a tenant's agreements, offers and other small collections."""
+    return f"TENANT#{tenant_id}#{name.upper()}"

@@ -1,0 +1,1 @@
+"""Handler conventions shared by every function: settings, observability, HTTP, AWS, clock."""

@@ -1,0 +1,43 @@
+"""Lazy boto3 clients.
+
+Clients are built on first use so a module imports without credentials or network, and so the
+local runtime can point every client at the embedded emulator by setting AWS_ENDPOINT_URL (boto3
+reads it natively) before the first call.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+_clients: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def client(service: str) -> Any:
+    """A cached boto3 client for ``service``; boto3 itself is imported only here."""
+    existing = _clients.get(service)
+    if existing is not None:
+        return existing
+
+    with _lock:
+        if service not in _clients:
+            import boto3
+            from botocore.config import Config
+
+            # Adaptive retries absorb throttling; the connect timeout keeps a cold endpoint
+            # from eating the whole Lambda timeout.
+            config = Config(
+                retries={"mode": "adaptive", "max_attempts": 5},
+                connect_timeout=3,
+                read_timeout=20,
+                max_pool_connections=32,
+            )
+            _clients[service] = boto3.session.Session().client(service, config=config)
+        return _clients[service]
+
+
+def reset_clients() -> None:
+    """Drop cached clients (after the endpoint or credentials change)."""
+    with _lock:
+        _clients.clear()
