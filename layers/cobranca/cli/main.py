@@ -10,7 +10,9 @@ from collections.abc import Sequence
 # Each module registers its own sub-commands; importing them lazily keeps `cobranca --help`
 # fast and lets an area's heavy dependencies load only when that area is used.
 AREAS = (
-    "cobranca.cli.instruments",
+    "cobranca.cli.boleto",
+    "cobranca.cli.pix",
+    "cobranca.cli.cnab",
     "cobranca.cli.charges",
     "cobranca.cli.documents",
     "cobranca.cli.local",

@@ -39,7 +39,7 @@ def money(value: Decimal | int | str) -> Decimal:
     Accepts ``Decimal``, ``int`` (whole reais) and plain decimal strings ("1234.56").
     Rejects ``float`` and ``bool`` outright.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise TypeError(f"money must not be built from {type(value).__name__}; use str or Decimal")
     if isinstance(value, str):
         try:
