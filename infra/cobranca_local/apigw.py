@@ -110,6 +110,7 @@ class ApiServer:
 
     def build_event(
         self,
+        *,
         route: Route,
         parameters: dict[str, str],
         method: str,
@@ -127,8 +128,8 @@ class ApiServer:
             single_headers[name] = value
             multi_headers.setdefault(name, []).append(value)
         content_type = single_headers.get("Content-Type", single_headers.get("content-type", ""))
-        is_text = not body or content_type.startswith(TEXT_TYPES) or "form-urlencoded" in (
-            content_type
+        is_text = (
+            not body or content_type.startswith(TEXT_TYPES) or "form-urlencoded" in (content_type)
         )
         if is_text:
             try:
@@ -173,14 +174,15 @@ class ApiServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length > MAX_REQUEST_BYTES:
-                    self._write(413, {"Content-Type": "application/json"}, b'{"message":'
-                                b'"Request Too Long"}')
+                    self._write(
+                        413, {"Content-Type": "application/json"}, b'{"message":"Request Too Long"}'
+                    )
                     self.close_connection = True
                     return
                 body = self.rfile.read(length) if length else b""
@@ -188,26 +190,40 @@ class ApiServer:
                 if path.startswith("/_local/") and server.control is not None:
                     query = parse_qs(urlsplit(self.path).query)
                     status, payload = server.control(self.command, path, query, body)
-                    self._write(status, {"Content-Type": "application/json"},
-                                json.dumps(payload, default=str).encode())
+                    self._write(
+                        status,
+                        {"Content-Type": "application/json"},
+                        json.dumps(payload, default=str).encode(),
+                    )
                     return
                 route, parameters, exists = server.match(self.command, path)
                 if route is None:
                     status = 405 if exists else 404
                     message = "Method Not Allowed" if exists else "Missing Authentication Token"
-                    self._write(status, {"Content-Type": "application/json"},
-                                json.dumps({"message": message}).encode())
+                    self._write(
+                        status,
+                        {"Content-Type": "application/json"},
+                        json.dumps({"message": message}).encode(),
+                    )
                     return
                 event = server.build_event(
-                    route, parameters, self.command, self.path, list(self.headers.items()),
-                    body, self.client_address[0],
+                    route=route,
+                    parameters=parameters,
+                    method=self.command,
+                    target=self.path,
+                    headers=list(self.headers.items()),
+                    body=body,
+                    source_ip=self.client_address[0],
                 )
                 try:
                     response = server.functions.invoke(route.function, event, source="api")
                 except FunctionError:
                     # API Gateway's answer when the integration itself fails.
-                    self._write(502, {"Content-Type": "application/json"},
-                                b'{"message": "Internal server error"}')
+                    self._write(
+                        502,
+                        {"Content-Type": "application/json"},
+                        b'{"message": "Internal server error"}',
+                    )
                     return
                 self._respond(response)
 
@@ -216,8 +232,10 @@ class ApiServer:
                 for name, values in (response.get("multiValueHeaders") or {}).items():
                     headers[name] = values
                 body = response.get("body") or ""
-                data = base64.b64decode(body) if response.get("isBase64Encoded") else (
-                    body.encode("utf-8")
+                data = (
+                    base64.b64decode(body)
+                    if response.get("isBase64Encoded")
+                    else (body.encode("utf-8"))
                 )
                 self._write(int(response.get("statusCode", 200)), headers, data)
 

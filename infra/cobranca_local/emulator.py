@@ -65,13 +65,14 @@ class Emulator:
         """A boto3 client bound to this emulator (independent of the process environment)."""
         import boto3
 
-        return boto3.session.Session().client(
+        session: Any = boto3.session.Session()
+        return session.client(
             service,
             endpoint_url=self.endpoint,
             region_name=REGION,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-            aws_session_token="local",
+            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=LOCAL_CREDENTIALS["AWS_SESSION_TOKEN"],
         )
 
 
@@ -197,7 +198,9 @@ class Provisioner:
             }
             url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
             self.template.refs[logical_id] = url
-            self.template.attributes[(logical_id, "Arn")] = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"
+            self.template.attributes[(logical_id, "Arn")] = (
+                f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"
+            )
             self.template.attributes[(logical_id, "QueueName")] = name
             self.template.attributes[(logical_id, "QueueUrl")] = url
             self._record("queues", name)
@@ -238,7 +241,9 @@ class Provisioner:
             if logical_id in self.template.refs:
                 continue
             kind = str(resource.get("Type", ""))
-            if kind.startswith(("AWS::CloudWatch", "AWS::Logs", "AWS::IAM", "AWS::Serverless::Api")):
+            if kind.startswith(
+                ("AWS::CloudWatch", "AWS::Logs", "AWS::IAM", "AWS::Serverless::Api")
+            ):
                 self.template.refs[logical_id] = f"{self.template.stack_name}-{logical_id}"
 
     def create_state_machines(self) -> dict[str, str]:

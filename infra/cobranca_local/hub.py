@@ -12,7 +12,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from cobranca.platform import aws, clock, settings
+from cobranca.platform import clock
+from cobranca.platform.lifecycle import reset_process_state
+
 from cobranca_local import stepfunctions
 from cobranca_local.apigw import ApiServer
 from cobranca_local.emulator import LOCAL_CREDENTIALS, Emulator, Provisioner
@@ -76,8 +78,7 @@ class LocalHub:
         os.environ.update(self.functions.environment())
         os.environ["PUBLIC_BASE_URL"] = self.api.url
         os.environ.update(self.extra_environment)
-        settings.reset_settings()
-        aws.reset_clients()
+        reset_process_state()
 
         stepfunctions.install(self.functions)
         self.queues = SqsMappings(
@@ -105,8 +106,7 @@ class LocalHub:
         if self._saved_environment is not None:
             os.environ.clear()
             os.environ.update(self._saved_environment)
-        settings.reset_settings()
-        aws.reset_clients()
+        reset_process_state()
 
     def __enter__(self) -> LocalHub:
         return self.start()

@@ -112,8 +112,8 @@ class S3Notifications:
             while not self._stop.wait(interval):
                 try:
                     self.pump()
-                except Exception:  # noqa: BLE001 - keep watching through emulator hiccups
-                    continue
+                except Exception as error:
+                    self.errors.append(("(listing)", str(error)))
 
         threading.Thread(target=loop, daemon=True, name="s3-notifications").start()
 

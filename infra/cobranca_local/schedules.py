@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cobranca.platform import clock
+
 from cobranca_local.lambdas import FunctionError, Functions
 from cobranca_local.template import ACCOUNT_ID, REGION
 
@@ -66,7 +67,9 @@ class Schedule:
         from croniter import croniter
 
         local = moment.astimezone(self.timezone)
-        following = croniter(_croniter_expression(cron.group(1)), local).get_next(datetime)
+        following: datetime = croniter(_croniter_expression(cron.group(1)), local).get_next(
+            datetime
+        )
         return following.astimezone(UTC)
 
 
@@ -108,7 +111,9 @@ class Scheduler:
     def event_for(self, schedule: Schedule, moment: datetime) -> dict[str, Any]:
         """What EventBridge delivers: the Input when the template sets one, else the event."""
         if schedule.payload is not None:
-            return dict(schedule.payload) if isinstance(schedule.payload, dict) else schedule.payload
+            return (
+                dict(schedule.payload) if isinstance(schedule.payload, dict) else schedule.payload
+            )
         return {
             "version": "0",
             "id": str(uuid.uuid4()),

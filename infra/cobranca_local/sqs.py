@@ -200,7 +200,7 @@ class SqsMappings:
             try:
                 if self.poll_once(mapping, wait_seconds=1) == 0:
                     self._stop.wait(0.2)
-            except Exception:  # noqa: BLE001 - a poller must survive the emulator's hiccups
+            except Exception:
                 self._stop.wait(1)
 
     def stop(self) -> None:

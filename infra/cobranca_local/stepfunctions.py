@@ -65,9 +65,10 @@ def install(functions: Functions) -> None:
             {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": json.loads(body)}
         )
 
-    lambda_eval_utils._invoke_lambda_function = invoke_integration
-    lambda_eval_utils.exec_lambda_function = exec_function
-    lambda_eval_utils._cobranca_local = True
+    module: Any = lambda_eval_utils
+    module._invoke_lambda_function = invoke_integration
+    module.exec_lambda_function = exec_function
+    module._cobranca_local = True
 
 
 def uninstall(functions: Functions) -> None:

@@ -165,7 +165,7 @@ class Template:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             if key == "Ref":
                 return self._ref(argument)
             if key.startswith("Fn::") or key == "Condition":
@@ -213,9 +213,9 @@ class Template:
             "Or": lambda arg: any(self.resolve(item) for item in arg),
             "Condition": self.condition,
             "ToJsonString": lambda arg: __import__("json").dumps(self.resolve(arg)),
-            "Base64": lambda arg: __import__("base64").b64encode(
-                str(self.resolve(arg)).encode()
-            ).decode(),
+            "Base64": lambda arg: (
+                __import__("base64").b64encode(str(self.resolve(arg)).encode()).decode()
+            ),
         }
         if name not in handlers:
             raise TemplateError(f"{key} is not supported by the local runtime")

@@ -300,3 +300,33 @@ def is_overdue(
     if state.balance == 0 or state.status in CLOSED_BY_DECISION:
         return False
     return days_overdue(due_date, as_of, calendar) > 0
+
+
+def retotal(state: ReceivableBalance, total: Decimal) -> ReceivableBalance:
+    """The ERP changed the amount owed: keep what was received, recompute balance and status.
+
+    Money already settled beyond the new total becomes customer credit rather than a negative
+    balance; a closed receivable (cancelled, renegotiated) keeps its status.
+    """
+    total = _positive(total, "total")
+    if state.status in CLOSED_BY_DECISION:
+        return replace(state, total=total)
+
+    excess = max(ZERO, state.settled + state.discount_granted - total)
+    settled = state.settled - excess
+    after = replace(
+        state,
+        total=total,
+        settled=settled,
+        customer_credit=state.customer_credit + excess,
+    )
+    status = _money_status(after)
+    return replace(after, status=status)
+
+
+def reopen_cancelled(state: ReceivableBalance) -> ReceivableBalance:
+    """Undo a cancellation or renegotiation (a compensation, a broken agreement)."""
+    if state.status not in CLOSED_BY_DECISION:
+        return state
+    reopened = replace(state, status=OPEN)
+    return replace(reopened, status=_money_status(reopened))

@@ -4,6 +4,7 @@ ERP payloads are mapped into these shapes (adapters/erp/mapping); providers' cal
 translated into :class:`Payment`. Amounts follow the money policy, dates are local dates.
 """
 
+from cobranca.domain.receivables import ReceivableStatus
 from cobranca.model.customers import Address, Consent, Customer
 from cobranca.model.events import ErpEvent, ErpEventType
 from cobranca.model.receivables import (
@@ -11,7 +12,6 @@ from cobranca.model.receivables import (
     Payment,
     PaymentMethod,
     Receivable,
-    ReceivableStatus,
     receivable_id_for,
 )
 from cobranca.model.tenants import Tenant

@@ -13,19 +13,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cobranca.domain.money import ZERO
+from cobranca.domain.receivables import ReceivableStatus
 from cobranca.model.types import ExternalId, Money, PositiveMoney
 
 _NFE_KEY = re.compile(r"^\d{44}$")
-
-
-class ReceivableStatus(StrEnum):
-    """Where a receivable stands, as the hub sees it."""
-
-    OPEN = "open"
-    PARTIALLY_PAID = "partially_paid"
-    PAID = "paid"
-    CANCELLED = "cancelled"
-    RENEGOTIATED = "renegotiated"
 
 
 OPEN_STATUSES = frozenset({ReceivableStatus.OPEN, ReceivableStatus.PARTIALLY_PAID})

@@ -42,9 +42,7 @@ def _document(value: Any) -> str:
 def _key_safe(value: Any) -> str:
     text = str(value).strip()
     if not _KEY_SAFE.match(text):
-        raise ValueError(
-            "identifier must be 1-128 characters of letters, digits and . _ : / @ + -"
-        )
+        raise ValueError("identifier must be 1-128 characters of letters, digits and . _ : / @ + -")
     return text
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -103,7 +103,7 @@ class HubResolver(APIGatewayRestResolver):
         self.content_types = content_types
         self.parse_json = parse_json
 
-    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         problem = self._guard(event)
         if problem is not None:
             response = problem_response(problem, event.get("path"))
@@ -115,7 +115,7 @@ class HubResolver(APIGatewayRestResolver):
             }
         return super().resolve(event, context)
 
-    def _guard(self, event: dict[str, Any]) -> Problem | None:
+    def _guard(self, event: Mapping[str, Any]) -> Problem | None:
         if str(event.get("httpMethod", "")).upper() not in BODY_METHODS:
             return None
 

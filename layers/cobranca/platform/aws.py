@@ -33,7 +33,8 @@ def client(service: str) -> Any:
                 read_timeout=20,
                 max_pool_connections=32,
             )
-            _clients[service] = boto3.session.Session().client(service, config=config)
+            session: Any = boto3.session.Session()
+            _clients[service] = session.client(service, config=config)
         return _clients[service]
 
 

@@ -56,9 +56,7 @@ _CNPJ = re.compile(
 )
 _CPF = re.compile(r"(?<!\d)\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?!\d)")
 # Brazilian phones with optional +55 and area code, with or without separators.
-_PHONE = re.compile(
-    r"(?<![\d])(?:\+?55[\s.-]?)?\(?\d{2}\)?[\s.-]?9?\d{4}[\s.-]?\d{4}(?![\d])"
-)
+_PHONE = re.compile(r"(?<![\d])(?:\+?55[\s.-]?)?\(?\d{2}\)?[\s.-]?9?\d{4}[\s.-]?\d{4}(?![\d])")
 
 
 def mask_text(text: str) -> str:

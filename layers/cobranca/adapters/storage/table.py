@@ -34,7 +34,9 @@ class ConditionFailed(Exception):
 
     def failed_indexes(self) -> list[int]:
         """Positions of the transaction items whose condition failed."""
-        return [index for index, code in enumerate(self.reasons) if code == "ConditionalCheckFailed"]
+        return [
+            index for index, code in enumerate(self.reasons) if code == "ConditionalCheckFailed"
+        ]
 
 
 class TransactionConflict(Exception):
@@ -65,9 +67,7 @@ def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
 
     serializer = TypeSerializer()
     return {
-        key: serializer.serialize(_plain(value))
-        for key, value in item.items()
-        if value is not None
+        key: serializer.serialize(_plain(value)) for key, value in item.items() if value is not None
     }
 
 
@@ -191,7 +191,9 @@ class Table:
         item = response.get("Item")
         return deserialize(item) if item else None
 
-    def batch_get(self, keys: Sequence[Key], *, consistent: bool = True) -> dict[tuple[str, str], Item]:
+    def batch_get(
+        self, keys: Sequence[Key], *, consistent: bool = True
+    ) -> dict[tuple[str, str], Item]:
         """Many items by key (100 per request), retrying unprocessed keys with backoff."""
         found: dict[tuple[str, str], Item] = {}
         unique = list({(key["pk"], key["sk"]): key for key in keys}.values())

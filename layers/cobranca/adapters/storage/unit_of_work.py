@@ -124,7 +124,9 @@ class UnitOfWork:
                 continue
             except ConditionFailed as failure:
                 failed = failure.failed_indexes()
-                business = {owners[index] for index in failed if owners[index] is not None}
+                business = {
+                    owner for owner in (owners[index] for index in failed) if owner is not None
+                }
                 if business:
                     # Drop the steps whose own conditions failed; retry the rest.
                     result.rejected.extend(pending[index] for index in sorted(business))

@@ -1,0 +1,1 @@
+"""Use cases: the steps of collection, wiring the domain to storage, queues and providers."""
