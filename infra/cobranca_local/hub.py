@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from cobranca.platform.lifecycle import reset_process_state
 from cobranca_local import stepfunctions
 from cobranca_local.apigw import ApiServer
 from cobranca_local.emulator import LOCAL_CREDENTIALS, Emulator, Provisioner
+from cobranca_local.fakes import Fake, default_fakes
 from cobranca_local.lambdas import FunctionError, Functions
 from cobranca_local.s3events import S3Notifications
 from cobranca_local.schedules import Scheduler
@@ -41,6 +43,7 @@ class LocalHub:
         retry_delay_seconds: int = 0,
         parameters: dict[str, str] | None = None,
         environment: dict[str, str] | None = None,
+        fakes: list[Callable[[], Fake]] | None = None,
     ) -> None:
         self.template = Template.load(template_path, overrides=parameters)
         self.emulator = Emulator(aws_port)
@@ -48,6 +51,8 @@ class LocalHub:
         self.background = background
         self.retry_delay_seconds = retry_delay_seconds
         self.extra_environment = environment or {}
+        self.fake_factories = list(default_fakes() if fakes is None else fakes)
+        self.fakes: dict[str, Fake] = {}
         self._saved_environment: dict[str, str] | None = None
         self.functions: Functions
         self.api: ApiServer
@@ -74,9 +79,12 @@ class LocalHub:
         self.provisioned = provisioner.created
 
         self.api = ApiServer(self.functions, port=self.api_port, control=self.control)
-        os.environ["PUBLIC_BASE_URL"] = self.api.url
         os.environ.update(self.functions.environment())
         os.environ["PUBLIC_BASE_URL"] = self.api.url
+        for factory in self.fake_factories:
+            fake = factory()
+            os.environ.update(fake.start())
+            self.fakes[fake.name] = fake
         os.environ.update(self.extra_environment)
         reset_process_state()
 
@@ -100,6 +108,8 @@ class LocalHub:
             self.s3_events.stop()
             self.scheduler.stop()
         self.api.stop()
+        for fake in self.fakes.values():
+            fake.stop()
         stepfunctions.uninstall(self.functions)
         self.emulator.stop()
         clock.set_offset(timedelta(0))
