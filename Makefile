@@ -1,10 +1,16 @@
-# The two commands: `make run` and `make test`. Both create .venv on first use.
+# The two commands are `make run` and `make test`; both create .venv on first use.
+#   make run            set up, start the embedded AWS runtime and a real Tryton ERP, run a full
+#                       collection cycle on a simulated clock, then keep serving on 127.0.0.1
+#   make run ONCE=1     the same cycle, verified step by step; exits 0 only if all held
+#   make test           set up, then ruff, mypy and the whole pytest suite
+#   make bench          the benchmark scripts, one `name: value unit (target ...)` line each
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+PYTEST_WORKERS ?= 2
 
-.PHONY: setup run test lint typecheck bench clean
+.PHONY: setup run test lint typecheck pytest browser bench local clean
 
 $(STAMP): pyproject.toml layers/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -15,6 +21,12 @@ $(STAMP): pyproject.toml layers/requirements.txt
 
 setup: $(STAMP)
 
+run: setup
+	$(BIN)/cobranca demo $(if $(ONCE),--once,)
+
+local: setup
+	$(BIN)/cobranca local
+
 lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
@@ -22,8 +34,16 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck
-	$(BIN)/pytest -n 2
+browser:
+	@scripts/ensure-chromium
+
+pytest: setup browser
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
+
+test: lint typecheck pytest
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .aws-sam build .mypy_cache .ruff_cache
+	rm -rf $(VENV) .aws-sam build .mypy_cache .ruff_cache artifacts .local

@@ -15,7 +15,7 @@ Channel = Literal["email", "sms", "whatsapp"]
 class Address(BaseModel):
     """A postal address as boletos and Pix devedor fields need it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     street: str = Field(default="", max_length=120)
     number: str = Field(default="", max_length=20)
@@ -34,7 +34,7 @@ class Address(BaseModel):
 class Consent(BaseModel):
     """Consent per channel (LGPD): a channel is used only when its flag is true."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     email: bool = True
     sms: bool = False
@@ -48,7 +48,7 @@ class Consent(BaseModel):
 class Customer(BaseModel):
     """A payer as the ERP knows them, normalised."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     customer_id: ExternalId
     name: str = Field(min_length=1, max_length=150)

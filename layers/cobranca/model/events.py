@@ -23,7 +23,7 @@ class ErpEventType(StrEnum):
 class ErpEvent(BaseModel):
     """One event of a webhook batch; ``data`` is in the ERP's shape until mapped."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     event_id: ExternalId
     type: ErpEventType

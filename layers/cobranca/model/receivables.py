@@ -41,7 +41,7 @@ def receivable_id_for(erp_id: str, installment: int) -> str:
 class Receivable(BaseModel):
     """One installment (parcela) the customer owes: the unit that gets charged and reminded."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     erp_id: ExternalId
     number: str = Field(min_length=1, max_length=60)
@@ -98,7 +98,7 @@ class Receivable(BaseModel):
 class Payment(BaseModel):
     """Money received against a receivable, from the ERP, a gateway, a bank file or Pix."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     payment_id: ExternalId
     amount: Money
@@ -115,7 +115,7 @@ class Payment(BaseModel):
 class Cancellation(BaseModel):
     """The ERP cancelled a document (or one installment of it)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     erp_id: ExternalId
     installment: int | None = Field(default=None, ge=1)

@@ -15,7 +15,7 @@ ConnectorKind = Literal["webhook", "tryton", "rest"]
 class LateChargeDefaults(BaseModel):
     """The tenant's default multa and juros, applied to every charge it issues."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     fine_percent: str = Field(default="2.00", pattern=r"^\d{1,2}(\.\d{1,2})?$")
     interest_percent_per_month: str = Field(default="1.00", pattern=r"^\d{1,2}(\.\d{1,4})?$")
@@ -24,7 +24,7 @@ class LateChargeDefaults(BaseModel):
 class ErpConnection(BaseModel):
     """How the hub reaches the tenant's ERP; credentials live in Secrets Manager."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     kind: ConnectorKind = "webhook"
     base_url: str | None = None
@@ -36,7 +36,7 @@ class ErpConnection(BaseModel):
 class Tenant(BaseModel):
     """A company using the hub, with its rollout and safety switches."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     tenant_id: TenantId
     name: str = Field(min_length=1, max_length=150)

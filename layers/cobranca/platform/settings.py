@@ -20,7 +20,8 @@ class SettingsError(RuntimeError):
 class Settings(BaseModel):
     """Everything a function reads from its environment (names as in template.yaml)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # Built on first use: compiling the schema at import would slow every cold start.
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     table_name: str = Field(alias="TABLE_NAME")
     raw_bucket: str = Field(alias="RAW_BUCKET")

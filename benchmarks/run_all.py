@@ -1,0 +1,36 @@
+"""Run every benchmark script and print its figures; `make bench` calls this.
+
+Each script runs in its own interpreter (so one's imports and caches do not colour another's)
+and prints lines of the form `name: value unit (target <= N)`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SKIP = {"run_all.py", "common.py"}
+
+
+def main() -> int:
+    scripts = sorted(path for path in HERE.glob("*.py") if path.name not in SKIP)
+    failed = []
+    for script in scripts:
+        started = time.monotonic()
+        print(f"# {script.name}", file=sys.stderr, flush=True)
+        result = subprocess.run([sys.executable, str(script)], cwd=HERE, check=False)
+        elapsed = time.monotonic() - started
+        print(f"# {script.name} done in {elapsed:.0f} s", file=sys.stderr, flush=True)
+        if result.returncode != 0:
+            failed.append(script.name)
+    if failed:
+        print(f"# failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
