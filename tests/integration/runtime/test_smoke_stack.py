@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from cobranca.platform import clock
 from cobranca_local.hub import LocalHub
 

@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from statelint.linter import Linter
-
 from cobranca_local.hub import DEFAULT_TEMPLATE, LocalHub
 from cobranca_local.template import Template
+from statelint.linter import Linter
 
 ROOT = Path(__file__).resolve().parents[3]
 ASL_FILES = sorted(ROOT.glob("infra/statemachines/*.asl.json")) + sorted(

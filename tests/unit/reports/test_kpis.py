@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 
-def snap(
+def snap(  # noqa: PLR0917 - rows of test data read best positionally
     rid: str,
     due: str,
     amount: str,
