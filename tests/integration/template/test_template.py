@@ -84,6 +84,7 @@ def test_local_runtime_creates_every_stateful_resource_from_the_template(hub: Lo
     assert sorted(index["IndexName"] for index in table["GlobalSecondaryIndexes"]) == [
         "gsi1",
         "gsi2",
+        "gsi3",
     ]
     assert table["SSEDescription"]["Status"] == "ENABLED"
     point_in_time = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]

@@ -14,6 +14,8 @@ Access patterns (each is a GetItem, a Query on the base table or a Query on a GS
  6    open receivables due on a date / range       GSI1 gsi1pk=TENANT#t#OPEN#yyyy-mm,
       (reminder planner, aging, eligibility)       gsi1sk=due#r (sparse: open only)
  7    receivables of a customer                    GSI2 gsi2pk=TENANT#t#CUSTOMER#c
+ 7a   every customer of a tenant (export, LGPD)    GSI2 gsi2pk=TENANT#t#CUSTOMERS
+ 7b   every receivable by due month (reports)      GSI3 gsi3pk=TENANT#t#DUE#yyyy-mm
  8    charge by the provider's id (callbacks)      pk=TENANT#t#CHARGEREF#provider#id
  9    audit log in order / per receivable          pk=TENANT#t#AUDIT, sk=seq;
                                                    GSI2 gsi2pk=TENANT#t#RECEIVABLE#r#AUDIT
@@ -89,3 +91,13 @@ def stats(tenant_id: str) -> str:
 def collection(tenant_id: str, name: str) -> str:
     """GSI1 partition listing a tenant's agreements, offers and other small collections."""
     return f"TENANT#{tenant_id}#{name.upper()}"
+
+
+def customers_list(tenant_id: str) -> str:
+    """GSI2 partition listing every customer of a tenant."""
+    return f"TENANT#{tenant_id}#CUSTOMERS"
+
+
+def due_month(tenant_id: str, due_date: date) -> str:
+    """GSI3 partition of every receivable (any status) due in a month."""
+    return f"TENANT#{tenant_id}#DUE#{due_date:%Y-%m}"

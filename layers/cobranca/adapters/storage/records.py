@@ -109,6 +109,8 @@ class ReceivableRecord:
             "updated_at": at,
             "gsi2pk": keys.customer_receivables(self.tenant_id, receivable.customer_id),
             "gsi2sk": f"R#{due.isoformat()}#{self.receivable_id}",
+            "gsi3pk": keys.due_month(self.tenant_id, due),
+            "gsi3sk": keys.open_sort(due, self.receivable_id),
         }
         if self.is_open:
             item["gsi1pk"] = keys.open_by_month(self.tenant_id, due)
@@ -168,6 +170,8 @@ class CustomerRecord:
             "updated_at": at,
             "gsi1pk": keys.customer_document(self.tenant_id, customer.document),
             "gsi1sk": f"CUSTOMER#{customer.customer_id}",
+            "gsi2pk": keys.customers_list(self.tenant_id),
+            "gsi2sk": f"CUSTOMER#{customer.customer_id}",
         }
 
     @classmethod
