@@ -50,6 +50,13 @@ class Emulator:
         _, self.port = self._server.get_host_and_port()
         # moto's Step Functions interpreter builds its own clients against MOTO_PORT.
         os.environ["MOTO_PORT"] = str(self.port)
+        # moto keeps its state in process-wide backends: a hub started after another one in
+        # the same process must not find the previous hub's tables and queues.
+        import urllib.request
+
+        reset = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(reset, timeout=10):  # noqa: S310 - loopback emulator
+            pass
         return self.endpoint
 
     @property

@@ -163,6 +163,28 @@ class LocalHub:
             if moved == 0:
                 return total
 
+    def state(self) -> dict[str, Any]:
+        """What other processes need to reach this hub (see cobranca.cli.context)."""
+        names = (
+            "AWS_ENDPOINT_URL",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_DEFAULT_REGION",
+            "AWS_REGION",
+            "AWS_EC2_METADATA_DISABLED",
+        )
+        environment = {name: os.environ[name] for name in names if name in os.environ}
+        environment.update(self.functions.environment())
+        environment["PUBLIC_BASE_URL"] = self.api.url
+        for fake in self.fakes.values():
+            environment.update(getattr(fake, "environment", {}))
+        return {
+            "api": self.api.url,
+            "aws_endpoint": self.emulator.endpoint,
+            "environment": environment,
+        }
+
     # ------------------------------------------------------------------ control API
 
     def control(

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from cobranca.cli.context import clear_state, write_state
 from cobranca.cli.output import EXIT_INVALID, EXIT_VALID, emit
 
 DEFAULT_CONTROL = "http://127.0.0.1:3000"
@@ -52,6 +53,7 @@ def _serve(args: argparse.Namespace) -> int:
         retry_delay_seconds=5,
     )
     hub.start()
+    write_state(hub.state())
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     emit(
@@ -68,6 +70,7 @@ def _serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        clear_state()
         hub.stop()
     return EXIT_VALID
 

@@ -22,7 +22,7 @@ from cobranca.adapters.secrets import get_json
 from cobranca.platform import clock
 from cobranca.platform.settings import get_settings
 
-Purpose = Literal["offer", "pay", "unsubscribe"]
+Purpose = Literal["offer", "pay", "unsubscribe", "dashboard"]
 MAX_TOKEN_LENGTH = 1024
 
 
@@ -115,5 +115,8 @@ def verify(token: str, purpose: Purpose, *, key: bytes | None = None) -> LinkCla
 
 def url_for(purpose: Purpose, token: str) -> str:
     """The public URL of a link (``/portal``, ``/pay`` or ``/unsubscribe``)."""
+    base = get_settings().public_base_url.rstrip("/")
+    if purpose == "dashboard":
+        return f"{base}/dashboard/{token}"
     path = {"offer": "portal", "pay": "pay", "unsubscribe": "unsubscribe"}[purpose]
-    return f"{get_settings().public_base_url.rstrip('/')}/{path}/{token}"
+    return f"{base}/{path}/{token}"

@@ -57,6 +57,7 @@ class ReceivableRecord:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     erp_balance: Decimal | None = None
+    paid_on: date | None = None
 
     @property
     def receivable_id(self) -> str:
@@ -102,6 +103,7 @@ class ReceivableRecord:
             "balance": self.ledger.balance,
             "ledger": _ledger(self.ledger),
             "erp_balance": self.erp_balance,
+            "paid_on": self._paid_on(at),
             "charge": self.charge,
             "flags": self.flags or None,
             "version": self.version + 1,
@@ -117,6 +119,16 @@ class ReceivableRecord:
             item["gsi1sk"] = keys.open_sort(due, self.receivable_id)
         return item
 
+    def _paid_on(self, at: datetime) -> date | None:
+        """When the balance reached zero: kept once known, else the local date of this write."""
+        if self.ledger.status is not ReceivableStatus.PAID:
+            return None
+        if self.paid_on is not None:
+            return self.paid_on
+        from cobranca.domain.calendar import local_date
+
+        return local_date(at)
+
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> ReceivableRecord:
         """Rebuild a record from its stored item."""
@@ -131,6 +143,7 @@ class ReceivableRecord:
             created_at=_datetime(item.get("created_at")),
             updated_at=_datetime(item.get("updated_at")),
             erp_balance=None if erp_balance is None else money(erp_balance),
+            paid_on=date.fromisoformat(str(item["paid_on"])) if item.get("paid_on") else None,
         )
 
 
