@@ -52,11 +52,9 @@ class Emulator:
         os.environ["MOTO_PORT"] = str(self.port)
         # moto keeps its state in process-wide backends: a hub started after another one in
         # the same process must not find the previous hub's tables and queues.
-        import urllib.request
+        import httpx
 
-        reset = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(reset, timeout=10):  # noqa: S310 - loopback emulator
-            pass
+        httpx.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
         return self.endpoint
 
     @property
