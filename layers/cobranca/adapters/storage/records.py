@@ -21,6 +21,21 @@ from cobranca.model.receivables import Receivable
 
 OPEN_STATUSES = frozenset({ReceivableStatus.OPEN, ReceivableStatus.PARTIALLY_PAID})
 
+RETENTION_YEARS = 5
+"""How long a closed receivable is kept: the five-year statute for tax and civil claims on the
+financial records (CTN art. 173/174, Código Civil art. 206 §5 I); see docs/retention.md."""
+
+
+def retention_deadline(closed_on: date) -> int:
+    """Epoch seconds of the TTL (expires_at) for a record closed on ``closed_on``."""
+    from datetime import UTC, time
+
+    try:
+        until = closed_on.replace(year=closed_on.year + RETENTION_YEARS)
+    except ValueError:  # 29 February
+        until = closed_on.replace(year=closed_on.year + RETENTION_YEARS, day=28)
+    return int(datetime.combine(until, time(0, 0), tzinfo=UTC).timestamp())
+
 
 def _ledger(balance: ReceivableBalance) -> dict[str, Any]:
     return {
@@ -117,6 +132,11 @@ class ReceivableRecord:
         if self.is_open:
             item["gsi1pk"] = keys.open_by_month(self.tenant_id, due)
             item["gsi1sk"] = keys.open_sort(due, self.receivable_id)
+        else:
+            closed_on = item["paid_on"] or at.date()
+            item["expires_at"] = retention_deadline(
+                date.fromisoformat(str(closed_on)) if not isinstance(closed_on, date) else closed_on
+            )
         return item
 
     def _paid_on(self, at: datetime) -> date | None:
