@@ -35,7 +35,7 @@ print(time.perf_counter() - started)
 
 def measure(target: str) -> float:
     """Median seconds to import ``target`` (a handler file, or "boto3") in a fresh process."""
-    environment = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")}
+    environment = {"PATH": os.environ.get("PATH", ""), "HOME": str(Path.home())}
     samples = []
     for _ in range(RUNS):
         result = subprocess.run(

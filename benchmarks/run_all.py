@@ -6,6 +6,8 @@ and prints lines of the form `name: value unit (target <= N)`.
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 import time
@@ -13,15 +15,34 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SKIP = {"run_all.py", "common.py"}
+LAST = "cost_model.py"  # reads the figures the other scripts printed
+FIGURES = HERE.parent / ".local" / "bench-figures.json"
+LINE = re.compile(
+    r"^(?P<name>[^:]+): (?P<value>[-0-9_.]+) (?P<unit>.*?) \(target (?P<target>.*)\)$"
+)
 
 
 def main() -> int:
-    scripts = sorted(path for path in HERE.glob("*.py") if path.name not in SKIP)
+    scripts = sorted(
+        path for path in HERE.glob("*.py") if path.name not in SKIP and path.name != LAST
+    )
+    scripts.append(HERE / LAST)
     failed = []
+    figures: dict[str, float] = {}
     for script in scripts:
         started = time.monotonic()
         print(f"# {script.name}", file=sys.stderr, flush=True)
-        result = subprocess.run([sys.executable, str(script)], cwd=HERE, check=False)
+        result = subprocess.run(
+            [sys.executable, str(script)], cwd=HERE, check=False, capture_output=True, text=True
+        )
+        sys.stderr.write(result.stderr)
+        for line in result.stdout.splitlines():
+            print(line, flush=True)
+            match = LINE.match(line)
+            if match:
+                figures[match["name"]] = float(match["value"].replace("_", ""))
+        FIGURES.parent.mkdir(exist_ok=True)
+        FIGURES.write_text(json.dumps(figures, indent=2), encoding="utf-8")
         elapsed = time.monotonic() - started
         print(f"# {script.name} done in {elapsed:.0f} s", file=sys.stderr, flush=True)
         if result.returncode != 0:
