@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 from cobranca.cli.output import verdict
 
 BUSINESS_ZONE = ZoneInfo("America/Sao_Paulo")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
 def register(groups: Any) -> None:
@@ -39,6 +41,9 @@ def register(groups: Any) -> None:
 
 def _iso_date(text: str) -> date:
     try:
+        # fromisoformat alone also reads ISO week dates (2026-W11-2) and 20260310.
+        if not _ISO_DATE.match(text):
+            raise ValueError
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None

@@ -39,7 +39,11 @@ from cobranca.domain.late_charges import (
     quote,
     validate_rules,
 )
-from cobranca.domain.money import MoneyError, money, parse_brl
+from cobranca.domain.money import MoneyError, money
+
+# Brazilian notation: dots group thousands, the comma separates decimals ("1.234,56", "0,033").
+_BRL_NUMBER = re.compile(r"^(?:R\$\s*)?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+),[0-9]+$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 _INTEREST = re.compile(r"^\s*(?P<value>[0-9][0-9.,]*)\s*(?P<percent>%?)\s*/\s*(?P<period>\w+)\s*$")
 _PERIODS = {
@@ -75,9 +79,18 @@ class InvalidOptionError(ValueError):
 
 
 def _number(text: str, option: str) -> Decimal:
+    """A number as typed, at full precision: a percentage keeps all its decimals ("0,033")."""
+    stripped = text.strip()
     try:
-        return parse_brl(text) if "," in text else Decimal(text.strip())
-    except (InvalidOperation, MoneyError):
+        # Decimal() would also read full-width digits and "1_000"; options are ASCII.
+        if not stripped.isascii() or "_" in stripped:
+            raise InvalidOperation
+        if "," in stripped:
+            if not _BRL_NUMBER.match(stripped):
+                raise InvalidOperation
+            stripped = stripped.removeprefix("R$").strip().replace(".", "").replace(",", ".")
+        return Decimal(stripped)
+    except InvalidOperation:
         raise InvalidOptionError(option, f"not a number: {text!r}") from None
 
 
@@ -85,7 +98,10 @@ def _amount(text: str, option: str) -> Decimal:
     value = _number(text, option)
     if not value.is_finite() or value < 0:
         raise InvalidOptionError(option, f"not an amount: {text!r}")
-    return money(value)
+    try:
+        return money(value)
+    except MoneyError as error:
+        raise InvalidOptionError(option, str(error)) from None
 
 
 def _value_and_basis(text: str, option: str) -> tuple[Decimal, Basis]:
@@ -99,6 +115,9 @@ def _date(text: str | None, option: str) -> date | None:
     if text is None:
         return None
     try:
+        # fromisoformat alone also reads ISO week dates (2026-W11-2) and 20260310.
+        if not _ISO_DATE.match(text.strip()):
+            raise ValueError
         return date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidOptionError(option, f"not a date (YYYY-MM-DD): {text!r}") from None
@@ -199,6 +218,9 @@ def _build_and_quote(args: argparse.Namespace) -> dict[str, Any]:
         )
     except LateChargeError as error:
         raise InvalidOptionError(_option_for(error.field), error.reason) from None
+    except CalendarError as error:
+        # Only a due date at the very end of the calendar has no business day to move to.
+        raise InvalidOptionError("due", str(error)) from None
 
     return {
         "valid": True,

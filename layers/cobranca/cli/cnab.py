@@ -3,10 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
 from cobranca.cli.output import EXIT_INVALID, EXIT_USAGE, EXIT_VALID, emit
+
+# A retorno of 250,000 CNAB 400 records is about 100 MiB; anything larger is not one the CLI
+# should hold in memory, and a device such as /dev/zero would never end.
+MAX_FILE_BYTES = 100 * 1024 * 1024
+
+
+class _TooLarge(Exception):
+    """The file is larger than :data:`MAX_FILE_BYTES`."""
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes, refusing (without reading) a file larger than the limit."""
+    limit = MAX_FILE_BYTES
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            raise _TooLarge(
+                f"the file has {size} bytes; a retorno read here is at most {limit} bytes "
+                f"({limit // (1024 * 1024)} MiB)"
+            )
+        # Devices and pipes report size 0: read one byte past the limit to notice the excess.
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise _TooLarge(
+            f"the file has more than {limit} bytes; a retorno read here is at most {limit} bytes"
+        )
+    return data
 
 
 def register(groups: Any) -> None:
@@ -19,7 +47,8 @@ def register(groups: Any) -> None:
         help="read a retorno file (CNAB 240 or 400) and list its records",
         description=(
             "Exit 0 when the file reads (warnings and rejected lines are listed), 1 when it is "
-            "not a readable retorno (with the reason), 2 when the file cannot be opened."
+            "not a readable retorno (with the reason) or is larger than 100 MiB, 2 when the "
+            "file cannot be opened."
         ),
     )
     read.add_argument("file", type=Path, help="path of the retorno file")
@@ -36,11 +65,16 @@ def run_read(args: argparse.Namespace) -> int:
     from cobranca.instruments.cnab import CnabError, read_retorno
 
     path: Path = args.file
+    # A path given as bytes that are not UTF-8 holds lone surrogates; print it replaced.
+    shown = str(path).encode("utf-8", "replace").decode("utf-8")
     try:
-        data = path.read_bytes()
+        data = _read_bounded(path)
     except OSError as failure:
-        emit({"valid": False, "reason": f"cannot read {path}: {failure.strerror}"})
+        emit({"valid": False, "reason": f"cannot read {shown}: {failure.strerror}"})
         return EXIT_USAGE
+    except _TooLarge as too_large:
+        emit({"valid": False, "reason": str(too_large), "line": None, "field": None})
+        return EXIT_INVALID
 
     try:
         retorno = read_retorno(data, allow_truncated=args.allow_truncated)

@@ -25,6 +25,17 @@ def _check(args: argparse.Namespace) -> int:
         payload["formatted"] = check.formatted
     else:
         payload["reason"] = check.reason
+
+    try:
+        check.normalized.encode("utf-8")
+    except UnicodeEncodeError as undecodable:
+        # A shell argument with bytes that are not UTF-8 arrives as lone surrogates; echoed
+        # as they are, the JSON on stdout would not be UTF-8 either.
+        payload["normalized"] = check.normalized.encode("utf-8", "replace").decode("utf-8")
+        payload["reason"] = (
+            f"VALUE is not valid UTF-8 text (character {undecodable.start + 1} after "
+            "punctuation is removed)"
+        )
     return verdict(payload)
 
 

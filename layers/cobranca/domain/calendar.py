@@ -140,17 +140,35 @@ class BusinessCalendar:
         return day.weekday() < SATURDAY and not self.is_holiday(day)
 
     def next_business_day(self, day: date) -> date:
-        """The first business day strictly after ``day``."""
-        candidate = _as_date(day, "day") + timedelta(days=1)
-        while not self.is_business_day(candidate):
+        """The first business day strictly after ``day``.
+
+        Raises :class:`CalendarError` when none is left before ``date.max`` (9999-12-31).
+        """
+        candidate = _as_date(day, "day")
+        try:
             candidate += timedelta(days=1)
+            while not self.is_business_day(candidate):
+                candidate += timedelta(days=1)
+        except OverflowError:
+            raise CalendarError(
+                f"no business day after {day.isoformat()} up to 9999-12-31"
+            ) from None
         return candidate
 
     def previous_business_day(self, day: date) -> date:
-        """The last business day strictly before ``day``."""
-        candidate = _as_date(day, "day") - timedelta(days=1)
-        while not self.is_business_day(candidate):
+        """The last business day strictly before ``day``.
+
+        Raises :class:`CalendarError` when none is left after ``date.min`` (0001-01-01).
+        """
+        candidate = _as_date(day, "day")
+        try:
             candidate -= timedelta(days=1)
+            while not self.is_business_day(candidate):
+                candidate -= timedelta(days=1)
+        except OverflowError:
+            raise CalendarError(
+                f"no business day before {day.isoformat()} from 0001-01-01"
+            ) from None
         return candidate
 
     def shift_due_date(self, due_date: date) -> date:
@@ -183,13 +201,12 @@ class BusinessCalendar:
         if end < start:
             return -self.business_days_between(end, start)
 
-        count = 0
-        cursor = start + timedelta(days=1)
-        while cursor <= end:
-            if self.is_business_day(cursor):
-                count += 1
-            cursor += timedelta(days=1)
-        return count
+        # Stepping by offset rather than past ``end`` keeps an end of 9999-12-31 representable.
+        return sum(
+            1
+            for offset in range(1, (end - start).days + 1)
+            if self.is_business_day(start + timedelta(days=offset))
+        )
 
 
 NATIONAL = BusinessCalendar()

@@ -22,6 +22,7 @@ output is strict: ``normalized`` is the bare 11 or 14 characters.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,6 +34,7 @@ ASCII_ZERO = 48
 
 _SEPARATORS = re.compile(r"[.\-/\s]")
 _ALLOWED = re.compile(r"[0-9A-Z]*")
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 
 DocumentKind = Literal["cpf", "cnpj"]
 
@@ -56,8 +58,13 @@ class DocumentCheck:
 
 def normalize_document(value: str) -> str:
     """Strip punctuation and spaces and upper-case letters: ``12.abc.345/01de-35`` →
-    ``12ABC34501DE35``."""
-    return _SEPARATORS.sub("", value).upper()
+    ``12ABC34501DE35``.
+
+    Only ASCII letters are upper-cased: Unicode case mapping turns look-alikes into ASCII
+    (dotless ``ı`` → ``I``, long ``ſ`` → ``S``, ``ß`` → ``SS``), which would let a forged
+    document pass as a real one.
+    """
+    return _SEPARATORS.sub("", value).translate(_ASCII_UPPER)
 
 
 def _check_digit(characters: str, weights: tuple[int, ...]) -> int:

@@ -60,7 +60,10 @@ class Snapshot:
 
 
 def bucket_of(days_late: int) -> str:
-    """The aging bucket of a number of days late."""
+    """The aging bucket of a number of days late (any day not yet late is ``a_vencer``)."""
+    if days_late <= 0:
+        # The table's lower bound is only a number; a due date further ahead is still a_vencer.
+        return BUCKETS[0][0]
     for name, first, last in BUCKETS:
         if days_late >= first and (last is None or days_late <= last):
             return name

@@ -75,7 +75,7 @@ from enum import StrEnum
 from typing import Any
 
 from cobranca.domain.calendar import BusinessCalendar
-from cobranca.domain.money import ZERO, money, round_money
+from cobranca.domain.money import ZERO, MoneyError, round_money
 
 HUNDRED = Decimal(100)
 
@@ -138,8 +138,12 @@ def _decimal(value: object, field: str) -> Decimal:
             field, f"must be a decimal string or Decimal, not {type(value).__name__}"
         )
     if isinstance(value, str):
+        text = value.strip()
         try:
-            value = Decimal(value.strip())
+            # Decimal() also reads full-width digits and "1_000"; a rule's number is ASCII.
+            if not text.isascii() or "_" in text:
+                raise InvalidOperation
+            value = Decimal(text)
         except InvalidOperation:
             raise LateChargeError(field, f"not a number: {value!r}") from None
     if isinstance(value, int):
@@ -156,8 +160,16 @@ def _rule_value(value: object, basis: Basis, field: str) -> Decimal:
     if number < 0:
         raise LateChargeError(field, f"cannot be negative: {number}")
     if basis is Basis.AMOUNT:
-        return money(number)
+        return _amount_of(field, number)
     return number
+
+
+def _amount_of(field: str, value: Decimal) -> Decimal:
+    """``value`` rounded by the money policy; past the largest amount, an error naming ``field``."""
+    try:
+        return round_money(value)
+    except MoneyError as error:
+        raise LateChargeError(field, str(error)) from None
 
 
 def _as_date(value: object, field: str) -> date:
@@ -411,7 +423,7 @@ def _abatimento_amount(principal: Decimal, abatimento: Abatimento | None) -> Dec
     if abatimento.basis is Basis.AMOUNT:
         amount = abatimento.value
     else:
-        amount = round_money(principal * abatimento.value / HUNDRED)
+        amount = _amount_of("abatimento", principal * abatimento.value / HUNDRED)
     if amount > principal:
         raise LateChargeError("abatimento", f"{amount} exceeds the principal {principal}")
     return amount
@@ -432,9 +444,9 @@ def _fine(
 
     cap, why = _fine_cap(rules, consumer)
     if cap is not None and raw > base * cap / HUNDRED:
-        capped = round_money(base * cap / HUNDRED)
+        capped = _amount_of("multa", base * cap / HUNDRED)
         return capped, f"multa capped at {cap}% ({capped}) for a {why}"
-    return round_money(raw), None
+    return _amount_of("multa", raw), None
 
 
 def _discount(
@@ -452,7 +464,7 @@ def _discount(
             if settled_on <= calendar.shift_due_date(tier.until):
                 if desconto.basis is Basis.AMOUNT:
                     return tier.value
-                return round_money(base * tier.value / HUNDRED)
+                return _amount_of("desconto", base * tier.value / HUNDRED)
         return ZERO
 
     if desconto.day_count is DayCount.CALENDAR:
@@ -462,8 +474,8 @@ def _discount(
     if days_early <= 0:
         return ZERO
     if desconto.basis is Basis.AMOUNT:
-        return round_money(desconto.value * days_early)
-    return round_money(base * desconto.value * days_early / HUNDRED)
+        return _amount_of("desconto", desconto.value * days_early)
+    return _amount_of("desconto", base * desconto.value * days_early / HUNDRED)
 
 
 def validate_rules(
@@ -506,7 +518,7 @@ def validate_rules(
 
 
 def _principal(principal: object) -> Decimal:
-    amount = money(_decimal(principal, "principal"))
+    amount = _amount_of("principal", _decimal(principal, "principal"))
     if amount <= 0:
         raise LateChargeError("principal", f"must be positive, got {amount}")
     return amount
@@ -552,7 +564,7 @@ def quote(
         if capped:
             notes.append(capped)
         if rules.juros is not None:
-            interest = round_money(rules.juros.accrued(base, interest_days))
+            interest = _amount_of("juros", rules.juros.accrued(base, interest_days))
     else:
         discount = _discount(rules.desconto, base, settled_on, adjusted_due, calendar)
         if discount > base:
@@ -565,7 +577,7 @@ def quote(
         discount=discount,
         fine=fine,
         interest=interest,
-        total=base - discount + fine + interest,
+        total=_amount_of("total", base - discount + fine + interest),
         days_late=days_late,
         interest_days=interest_days,
         due_date=due_date,

@@ -15,6 +15,15 @@ whole (see :func:`allocate`).
 
 ``float`` never enters: constructing money from a float raises ``TypeError``, because binary
 floating point cannot represent most centavo values (588.30 * 100 == 58829.99...).
+
+Text is read as plain ASCII decimal notation: ``Decimal()`` would also take full-width and other
+Unicode digits ("１００") and Python's underscores ("1_000"), which no bank, gateway or ERP means
+as an amount, so they are refused.
+
+No amount exceeds :data:`MAX_AMOUNT` (just under R$ 1 quadrillion). Beyond it the centavos no
+longer fit the 28 significant digits of the default ``Decimal`` context, where quantizing raises
+``decimal.InvalidOperation`` and sums silently round away centavos; such an amount is refused
+with :class:`MoneyError` instead.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 ROUNDING = ROUND_HALF_UP
+MAX_AMOUNT = Decimal("999999999999999.99")
 
 _BRL_TEXT = re.compile(r"^\s*(?:R\$\s*)?(-)?\s*(\d{1,3}(?:\.\d{3})*|\d+)(?:,(\d+))?\s*$")
 
@@ -42,19 +52,27 @@ def money(value: Decimal | int | str) -> Decimal:
     if isinstance(value, bool | float):
         raise TypeError(f"money must not be built from {type(value).__name__}; use str or Decimal")
     if isinstance(value, str):
+        text = value.strip()
         try:
-            value = Decimal(value.strip())
+            if not text.isascii() or "_" in text:
+                raise InvalidOperation
+            value = Decimal(text)
         except InvalidOperation:
             raise MoneyError(f"not a decimal amount: {value!r}") from None
     if isinstance(value, int):
         value = Decimal(value)
     if not value.is_finite():
         raise MoneyError(f"amount is not finite: {value}")
-    return value.quantize(CENT, rounding=ROUNDING)
+    return round_money(value)
 
 
 def round_money(value: Decimal) -> Decimal:
-    """Round an intermediate result to centavos by the policy (the single rounding step)."""
+    """Round an intermediate result to centavos by the policy (the single rounding step).
+
+    Raises :class:`MoneyError` when the result is beyond :data:`MAX_AMOUNT`.
+    """
+    if value.is_finite() and abs(value) > MAX_AMOUNT:
+        raise MoneyError(f"amount {value:E} is too large; the largest is {MAX_AMOUNT}")
     return value.quantize(CENT, rounding=ROUNDING)
 
 

@@ -3,6 +3,10 @@
 Bad input gets a specific answer: 400 for a body that is not JSON, 413 for an oversized body,
 415 for a wrong content type, 422 naming each bad field, 404/405 for unknown routes and methods.
 Guards run before any route, so a handler only ever sees a body that parsed.
+
+"JSON" is RFC 8259 JSON: Python's parser also takes ``NaN`` and ``Infinity``, which are no JSON
+values (and no amounts); an object naming the same key twice is refused because sender and
+receiver may each read a different one; nesting too deep for the parser is a 400, not a crash.
 """
 
 from __future__ import annotations
@@ -22,6 +26,30 @@ from cobranca.platform.observability import logger
 PROBLEM_JSON = "application/problem+json"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 DEFAULT_MAX_BODY = 1_048_576
+
+
+class _NotJson(ValueError):
+    """Text Python's json module accepts but RFC 8259 JSON does not, or an ambiguous object."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON value")
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _NotJson(f"key {key!r} appears more than once in one object")
+        found[key] = value
+    return found
+
+
+def strict_json(body: bytes | str) -> Any:
+    """Parse RFC 8259 JSON: no NaN or Infinity, no key twice in an object (ValueError)."""
+    return json.loads(
+        body, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicate_keys
+    )
 
 
 class Problem(Exception):
@@ -120,7 +148,13 @@ class HubResolver(APIGatewayRestResolver):
             return None
 
         text = event.get("body") or ""
-        body = base64.b64decode(text) if event.get("isBase64Encoded") else text.encode("utf-8")
+        if event.get("isBase64Encoded"):
+            try:
+                body = base64.b64decode(text, validate=True)
+            except ValueError:
+                return Problem(400, "body is marked as base64 but is not valid base64")
+        else:
+            body = text.encode("utf-8")
         if len(body) > self.max_body_bytes:
             return Problem(
                 413,
@@ -137,9 +171,11 @@ class HubResolver(APIGatewayRestResolver):
             )
         if self.parse_json and media_type == "application/json" and body:
             try:
-                json.loads(body)
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                strict_json(body)
+            except (json.JSONDecodeError, UnicodeDecodeError, _NotJson) as error:
                 return Problem(400, f"body is not valid JSON: {error}")
+            except RecursionError:
+                return Problem(400, "body is not accepted: its JSON is nested too deeply")
         return None
 
 
@@ -182,8 +218,12 @@ def create_app(
     @app.exception_handler(Exception)
     def on_unexpected(error: Exception) -> Response[str]:
         # The stack trace goes to the log with the request id; the caller only learns that
-        # the failure is ours and may be retried.
-        logger.exception("unhandled error", extra={"path": app.current_event.path})
+        # the failure is ours and may be retried. The route template is logged, not the path:
+        # a path such as /dashboard/<token> carries a signed link, a bearer credential.
+        event = app.current_event
+        logger.exception(
+            "unhandled error", extra={"route": event.resource, "method": event.http_method}
+        )
         return problem_response(Problem(500, "internal error; retry later"))
 
     return app

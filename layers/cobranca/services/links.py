@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from cobranca.platform.settings import get_settings
 
 Purpose = Literal["offer", "pay", "unsubscribe", "dashboard"]
 MAX_TOKEN_LENGTH = 1024
+_B64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class LinkInvalid(Exception):
@@ -83,16 +85,20 @@ def sign(
 
 
 def verify(token: str, purpose: Purpose, *, key: bytes | None = None) -> LinkClaims:
-    """Check a token's signature, purpose and expiry; raise :class:`LinkInvalid` otherwise."""
+    """Check a token's signature, purpose and expiry; raise :class:`LinkInvalid` otherwise.
+
+    The token must be exactly as :func:`sign` wrote it: base64url without padding on both
+    sides, and the signature compared as text. Decoding it first would accept forgeries, since
+    the decoder skips characters outside the alphabet and ignores the last character's unused
+    bits, so one link would have many valid spellings.
+    """
     if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
         raise LinkInvalid("malformed link")
     payload, signature = token.split(".")
-    try:
-        given = _unb64(signature)
-    except (ValueError, TypeError):
-        raise LinkInvalid("malformed link") from None
-    expected = hmac.new(key or _key(), payload.encode("ascii"), hashlib.sha256).digest()
-    if not hmac.compare_digest(given, expected):
+    if not (_B64URL.fullmatch(payload) and _B64URL.fullmatch(signature)):
+        raise LinkInvalid("malformed link")
+    digest = hmac.new(key or _key(), payload.encode("ascii"), hashlib.sha256).digest()
+    if not hmac.compare_digest(signature.encode("ascii"), _b64(digest).encode("ascii")):
         raise LinkInvalid("the link's signature does not match")
     try:
         claims = json.loads(_unb64(payload))

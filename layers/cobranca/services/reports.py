@@ -3,6 +3,10 @@
 Receivables are read by due month from GSI3 (every status), so a report costs one Query per
 month of the window, never a Scan; the window runs from ``HISTORY_MONTHS`` before the as-of date
 to ``FUTURE_MONTHS`` after it.
+
+A report is only built for a tenant that exists (a typo in the tenant would otherwise read as a
+clean portfolio) and as of a date between ``EARLIEST_AS_OF`` and ``LATEST_AS_OF``, which keeps
+the window and the forecast weeks inside the calendar.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from cobranca.domain.money import money
 
 HISTORY_MONTHS = 24
 FUTURE_MONTHS = 12
+EARLIEST_AS_OF = date(1900, 1, 1)
+LATEST_AS_OF = date(9998, 12, 31)
 REPORTS = (
     "summary",
     "aging",
@@ -33,7 +39,25 @@ REPORTS = (
 
 
 class UnknownReport(LookupError):
-    """No report of that name."""
+    """No report of that name (or, by the subclasses, for that tenant or date)."""
+
+
+class UnknownTenant(UnknownReport):
+    """No tenant of that id: there is nothing to report on."""
+
+
+class AsOfOutOfRange(UnknownReport):
+    """An as-of date whose report window would leave the calendar."""
+
+
+def check_request(tenant_id: str, as_of: date, store: Table) -> None:
+    """Refuse a report for a tenant that does not exist or as of a date out of range."""
+    if not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
+        raise AsOfOutOfRange(
+            f"as_of must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}, got {as_of}"
+        )
+    if store.get(keys.tenant(tenant_id), keys.PROFILE) is None:
+        raise UnknownTenant(f"no tenant {tenant_id!r}")
 
 
 def months(start: date, end: date) -> Iterator[date]:
@@ -105,6 +129,11 @@ def build(tenant_id: str, report: str, as_of: date, store: Table | None = None) 
     if report not in REPORTS:
         raise UnknownReport(f"no report {report!r}; available: {', '.join(REPORTS)}")
     store = store or table()
+    check_request(tenant_id, as_of, store)
+    return _build(tenant_id, report, as_of, store)
+
+
+def _build(tenant_id: str, report: str, as_of: date, store: Table) -> dict[str, Any]:
     if report in {"conversion", "sync_failures"}:
         prefix = "reminder" if report == "conversion" else "sync"
         rows = _daily_counters(tenant_id, prefix, as_of - timedelta(days=90), as_of, store)
@@ -216,11 +245,12 @@ def dashboard(tenant_id: str, as_of: date, store: Table | None = None) -> str:
     from cobranca.platform.pages import render
 
     store = store or table()
-    summary = build(tenant_id, "summary", as_of, store)
-    aging = build(tenant_id, "aging", as_of, store)
-    forecast = build(tenant_id, "forecast", as_of, store)
-    conversion = build(tenant_id, "conversion", as_of, store)
-    sync_failures = build(tenant_id, "sync_failures", as_of, store)
+    check_request(tenant_id, as_of, store)
+    summary = _build(tenant_id, "summary", as_of, store)
+    aging = _build(tenant_id, "aging", as_of, store)
+    forecast = _build(tenant_id, "forecast", as_of, store)
+    conversion = _build(tenant_id, "conversion", as_of, store)
+    sync_failures = _build(tenant_id, "sync_failures", as_of, store)
     aging_bars = _bars(
         [(BUCKET_LABELS[row["bucket"]], row["amount"]) for row in aging["buckets"]], 80, 30
     )

@@ -68,11 +68,19 @@ def check_fator(fator: int) -> None:
 
 
 def date_candidates(fator: int, reference: date) -> list[date]:
-    """Every cycle's reading of ``fator`` from the cycle before the reference's to the one after."""
+    """Every cycle's reading of ``fator`` from the cycle before the reference's to the one after.
+
+    Readings past 9999-12-31 do not exist as dates and are left out.
+    """
     check_fator(fator)
     cycle_of_reference = max(0, ((reference - BASE_DATE).days - FIRST_FATOR) // CYCLE_DAYS)
     cycles = range(max(0, cycle_of_reference - 1), cycle_of_reference + 2)
-    return [BASE_DATE + timedelta(days=fator + cycle * CYCLE_DAYS) for cycle in cycles]
+    last_offset = (date.max - BASE_DATE).days
+    return [
+        BASE_DATE + timedelta(days=fator + cycle * CYCLE_DAYS)
+        for cycle in cycles
+        if fator + cycle * CYCLE_DAYS <= last_offset
+    ]
 
 
 def in_window(day: date, reference: date) -> bool:

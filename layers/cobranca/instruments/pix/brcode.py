@@ -9,7 +9,10 @@ Rules follow BCB's Manual do BR Code and Manual de Padrões para Iniciação do 
   carries ``***`` because the charge's txid comes from the payload at the URL. The charges of
   API Pix (cob, cobv) use txids of 26 to 35 such characters, checked by :func:`check_api_txid`;
 * amount (54) with a dot and up to two decimals, at most 13 characters;
-* lengths count characters, the CRC covers UTF-8 bytes (see :mod:`.emv` and :mod:`.crc`).
+* lengths count characters, the CRC covers UTF-8 bytes (see :mod:`.emv` and :mod:`.crc`);
+  the whole payload has at most 512 characters, and no ID appears twice in one template;
+* the CRC's hex digits are compared without case, as payer apps do; the builder writes upper
+  case and the reader warns about a lower-case CRC.
 
 Accent policy
 -------------
@@ -54,16 +57,19 @@ MAX_URL = 77
 MAX_AMOUNT_TEXT = 13
 MAX_PAYLOAD = 512
 
-_ALPHANUMERIC = re.compile(r"^[A-Za-z0-9]+$")
-_AMOUNT = re.compile(r"^\d+(\.\d{1,2})?$")
+# Rules are applied with fullmatch and spell digits [0-9]: "$" also matches before a final
+# newline and \d takes any Unicode digit, which let "ABC\n" pass as a txid and "１０.００" as an
+# amount.
+_ALPHANUMERIC = re.compile(r"[A-Za-z0-9]+")
+_AMOUNT = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_EVP = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+[1-9]\d{1,14}$")
-_CPF_CNPJ = re.compile(r"^(\d{11}|[0-9A-Z]{12}\d{2})$")
-_FSS = re.compile(r"^\d{8}$")
-_MCC = re.compile(r"^\d{4}$")
-_POSTAL = re.compile(r"^[A-Za-z0-9 -]{1,10}$")
+_EVP = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE = re.compile(r"\+[1-9][0-9]{1,14}")
+_CPF_CNPJ = re.compile(r"[0-9]{11}|[0-9A-Z]{12}[0-9]{2}")
+_FSS = re.compile(r"[0-9]{8}")
+_MCC = re.compile(r"[0-9]{4}")
+_POSTAL = re.compile(r"[A-Za-z0-9 -]{1,10}")
 
 ApiCharge = Literal["cob", "cobv"]
 
@@ -149,7 +155,7 @@ def check_static_txid(txid: str) -> None:
         raise BRCodeError(
             "txid (62-05)", f"txid (62-05) has {len(txid)} characters, expected 1 to 25 or ***"
         )
-    if not _ALPHANUMERIC.match(txid):
+    if not _ALPHANUMERIC.fullmatch(txid):
         bad = next(char for char in txid if not (char.isascii() and char.isalnum()))
         raise BRCodeError(
             "txid (62-05)",
@@ -159,11 +165,11 @@ def check_static_txid(txid: str) -> None:
 
 def check_api_txid(txid: str, charge: ApiCharge = "cob") -> None:
     """A txid chosen for an API Pix charge (cob or cobv): 26 to 35 of ``[A-Za-z0-9]``."""
-    if not MIN_TXID_API <= len(txid) <= MAX_TXID_API or not _ALPHANUMERIC.match(txid):
+    if not MIN_TXID_API <= len(txid) <= MAX_TXID_API or not _ALPHANUMERIC.fullmatch(txid):
         raise BRCodeError(
             "txid",
             f"{charge} txid must be 26 to 35 characters of A-Z, a-z, 0-9; got {len(txid)} "
-            f"characters{'' if _ALPHANUMERIC.match(txid) else ' with other symbols'}",
+            f"characters{'' if _ALPHANUMERIC.fullmatch(txid) else ' with other symbols'}",
         )
 
 
@@ -171,7 +177,9 @@ def check_key(key: str) -> None:
     """A Pix key: CPF, CNPJ, e-mail, phone (+55...) or random key (EVP), up to 77 characters."""
     if not key or len(key) > MAX_KEY:
         raise BRCodeError("key (26-01)", f"key (26-01) has {len(key)} characters, expected 1 to 77")
-    if not any(rule.match(key) for rule in (_EVP, _EMAIL, _PHONE, _CPF_CNPJ)):
+    # Keys in DICT are ASCII; an accented e-mail or full-width CPF is no registered key.
+    check_ascii(key, "key (26-01)")
+    if not any(rule.fullmatch(key) for rule in (_EVP, _EMAIL, _PHONE, _CPF_CNPJ)):
         raise BRCodeError(
             "key (26-01)",
             f"key (26-01) {key!r} is not a CPF, CNPJ, e-mail, phone (+55...) or random key (EVP)",
@@ -205,7 +213,7 @@ def amount_text(amount: Decimal | int | str) -> str:
 
 def read_amount(text: str) -> Decimal:
     """Read ID 54 ("100", "0.01", "125.00"); refuse commas, signs and extra decimals."""
-    if len(text) > MAX_AMOUNT_TEXT or not _AMOUNT.match(text):
+    if len(text) > MAX_AMOUNT_TEXT or not _AMOUNT.fullmatch(text):
         raise BRCodeError(
             "amount (54)", f"amount (54) {text!r} is not digits with an optional . and 2 decimals"
         )
@@ -245,7 +253,7 @@ def build_brcode(
             "merchant_city (60)",
             f"merchant_city (60) has {len(clean_city)} characters, expected 1 to 15",
         )
-    if not _MCC.match(mcc):
+    if not _MCC.fullmatch(mcc):
         raise BRCodeError("mcc (52)", f"mcc (52) {mcc!r} must be four digits")
 
     account = tlv("00", GUI)
@@ -333,13 +341,29 @@ def parse_brcode(payload: str) -> BRCode:
     Every field found is returned even when the code is invalid, so an operator can see what a
     broken code says. The CRC is checked over the UTF-8 bytes before the last four characters.
     """
+    reading = _Reading()
     text = payload.strip()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        # Bytes that are not UTF-8 reach a str as lone surrogates (a shell argument with 0xFF
+        # is U+DCFF); they are replaced so the CRC can be computed and the fields shown.
+        reading.fail("payload", f"payload is not valid UTF-8 text: {_undecodable(text, error)}")
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    if len(text) > MAX_PAYLOAD:
+        reading.fail("payload", f"payload has {len(text)} characters, at most {MAX_PAYLOAD}")
+
     given_crc = text[-4:]
     expected_crc = brcode_crc(text[:-4])
     crc_valid = given_crc.upper() == expected_crc
-    reading = _Reading()
     if not crc_valid:
         reading.fail("crc (63)", f"CRC (63) is {given_crc}, expected {expected_crc}")
+    elif given_crc != expected_crc:
+        # Policy: hex digits compare without case, as payer apps do; the manual and this
+        # builder write upper case, so a lower-case CRC is worth a word.
+        reading.warnings.append(
+            f"CRC (63) {given_crc} is in lower case; BR Codes write it in upper case"
+        )
 
     try:
         objects = read_tlv(text)
@@ -365,6 +389,24 @@ def parse_brcode(payload: str) -> BRCode:
         tags=tuple(item.id for item in objects),
         **values,
     )
+
+
+def _undecodable(text: str, error: UnicodeEncodeError) -> str:
+    char = text[error.start]
+    if "\udc80" <= char <= "\udcff":
+        return f"byte 0x{ord(char) - 0xDC00:02X} at position {error.start + 1}"
+    return f"lone surrogate U+{ord(char):04X} at position {error.start + 1}"
+
+
+def _subfields(template: str, field_name: str, reading: _Reading) -> dict[str, str]:
+    """A template's objects by ID; an ID given twice is a problem (which would a reader use?)."""
+    objects = read_tlv(template)
+    seen: set[str] = set()
+    for item in objects:
+        if item.id in seen:
+            reading.fail(field_name, f"{field_name}: ID {item.id} appears more than once")
+        seen.add(item.id)
+    return {item.id: item.value for item in objects}
 
 
 def _read_top_level(items: list[DataObject], reading: _Reading) -> None:
@@ -398,7 +440,8 @@ def _read_top_level(items: list[DataObject], reading: _Reading) -> None:
     for item in items:
         if "80" <= item.id <= "99":
             try:
-                unreserved[item.id] = {sub.id: sub.value for sub in read_tlv(item.value)}
+                label = f"unreserved template ({item.id})"
+                unreserved[item.id] = _subfields(item.value, label, reading)
             except TLVError as error:
                 reading.fail(f"unreserved template ({item.id})", error.reason)
     values["unreserved"] = unreserved
@@ -421,6 +464,8 @@ def _read_accounts(items: list[DataObject], reading: _Reading) -> None:
         if pix_found or subfields is None or subfields.get("00", "").lower() != GUI:
             others[item.id] = item.value
             continue
+
+        subfields = _subfields(item.value, "merchant account (26)", reading)
 
         pix_found = True
         values.update(
@@ -452,7 +497,7 @@ def _check_account(subfields: dict[str, str], reading: _Reading) -> None:
         reading.check(check_url, url)
 
     fss = subfields.get("03")
-    if fss is not None and not _FSS.match(fss):
+    if fss is not None and not _FSS.fullmatch(fss):
         reading.fail("fss (26-03)", f"FSS {fss!r} must be the facilitator's 8-digit ISPB")
 
 
@@ -468,7 +513,7 @@ def _read_merchant(by_id: dict[str, str], reading: _Reading) -> None:
         city=city,
         postal_code=by_id.get("61"),
     )
-    if mcc is None or not _MCC.match(mcc):
+    if mcc is None or not _MCC.fullmatch(mcc):
         reading.fail("mcc (52)", f"merchant category code is {mcc!r}, expected four digits")
     if currency != CURRENCY_BRL:
         reading.fail("currency (53)", f"currency is {currency!r}, expected 986 (real)")
@@ -487,7 +532,7 @@ def _read_merchant(by_id: dict[str, str], reading: _Reading) -> None:
         reading.check(check_ascii, value, label)
 
     postal = by_id.get("61")
-    if postal is not None and not _POSTAL.match(postal):
+    if postal is not None and not _POSTAL.fullmatch(postal):
         reading.fail("postal_code (61)", f"postal code {postal!r} is not 1-10 letters or digits")
 
     text = by_id.get("54")
@@ -505,7 +550,7 @@ def _read_additional_data(template: str | None, reading: _Reading) -> None:
         reading.fail("additional data (62)", "additional data (62) with the txid is missing")
         return
     try:
-        subfields = {sub.id: sub.value for sub in read_tlv(template)}
+        subfields = _subfields(template, "additional data (62)", reading)
     except TLVError as error:
         reading.fail("additional data (62)", error.reason)
         return

@@ -32,7 +32,7 @@ class DataObject:
 
 def tlv(object_id: str, value: str) -> str:
     """Serialise one object; the length is the value's character count (at most 99)."""
-    if len(object_id) != 2 or not object_id.isdigit():
+    if len(object_id) != 2 or not _is_ascii_digits(object_id):
         raise TLVError(object_id, f"ID {object_id!r} must be two digits")
     if len(value) > MAX_VALUE_LENGTH:
         raise TLVError(object_id, f"ID {object_id} value has {len(value)} characters, at most 99")
@@ -48,9 +48,9 @@ def read_tlv(text: str, *, template: str = "payload") -> list[DataObject]:
         if len(header) < 4:
             raise TLVError(template, f"{template}: truncated header at position {position}")
         object_id, length_text = header[:2], header[2:]
-        if not object_id.isdigit():
+        if not _is_ascii_digits(object_id):
             raise TLVError(template, f"{template}: ID {object_id!r} at position {position}")
-        if not length_text.isdigit():
+        if not _is_ascii_digits(length_text):
             raise TLVError(
                 template,
                 f"{template}: ID {object_id} at position {position} has length "
@@ -68,3 +68,8 @@ def read_tlv(text: str, *, template: str = "payload") -> list[DataObject]:
         objects.append(DataObject(object_id, value, position))
         position = start + length
     return objects
+
+
+def _is_ascii_digits(text: str) -> bool:
+    # str.isdigit() also takes "²" (int() then fails) and full-width or Arabic-Indic digits.
+    return text.isascii() and text.isdigit()
