@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from cobranca_local import moto_patches
 from cobranca_local.template import ACCOUNT_ID, REGION, Template, TemplateError
 
 # Fake credentials: the emulator accepts anything, and setting them keeps boto3 from looking
@@ -42,6 +43,7 @@ class Emulator:
         # try Docker for Lambda: the runtime routes invocations to the real handlers itself.
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
         default_user_config["lambda"] = {"use_docker": False}
+        moto_patches.install()
 
         # The emulator's own request log would drown the hub's structured logs.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)

@@ -1,0 +1,186 @@
+"""Two corrections to the emulator's DynamoDB that the hub's workload needs.
+
+1. **Transactions without copying the table.** moto backs up every table a transaction
+   touches with ``copy.deepcopy`` before applying it, so each TransactWriteItems costs time in
+   proportion to the whole table: a table of a few thousand items makes every payment
+   confirmation slow. The replacement checks every condition first, then applies the writes
+   keeping a copy of only the items it changes, and restores exactly those on failure. The
+   observable behaviour (cancellation reasons per item, validation errors, all-or-nothing) is
+   moto's own.
+2. **Queue attributes without re-deriving their names.** moto's SQS rebuilds a queue's whole
+   attribute map (converting each attribute name from CamelCase by regular expression) every
+   time it checks one flag, several times per message sent; caching the name conversion keeps
+   a send from costing more than the rest of a callback.
+3. **One request at a time.** moto's DynamoDB backend is not thread-safe: concurrent requests
+   through the threaded server can fail with "dictionary changed size during iteration". A
+   lock around each DynamoDB request serialises them, which also gives transactions the
+   isolation DynamoDB guarantees.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any
+
+_installed = False
+_lock = threading.RLock()
+
+
+def install() -> None:
+    """Patch moto's DynamoDB backend and handler (idempotent)."""
+    global _installed  # noqa: PLW0603 - patches apply once per process
+    if _installed:
+        return
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
+
+    original_call: Any = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with _lock:
+            return original_call(self)
+
+    handler: Any = DynamoHandler
+    handler.call_action = call_action
+    backend: Any = DynamoDBBackend
+    backend.transact_write_items = _transact_write_items
+    _cache_attribute_names()
+    _installed = True
+
+
+def _cache_attribute_names() -> None:
+    import functools
+
+    from moto.core import utils
+    from moto.sqs import models
+
+    # moto.sqs.models imported the function by name; the cached version replaces that name
+    # only, with the same results for the same inputs.
+    cached = functools.lru_cache(maxsize=512)(utils.camelcase_to_underscores)
+    module: Any = models
+    module.camelcase_to_underscores = cached
+
+
+def _key_of(backend: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
+    if op_type != "Put":
+        return dict(op["Key"])
+    table = backend.get_table(op["TableName"])
+    attrs = op["Item"]
+    key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = attrs[table.range_key_attr]
+    return key
+
+
+def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed,
+        MockValidationException,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+
+    # Phase 1: shape, unicity and every condition, against the state before any write.
+    seen: set[tuple[str, str]] = set()
+    plans: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    errors: list[tuple[str | None, str | None, dict[str, Any] | None]] = []
+    for item in transact_items:
+        if len(item) > 1:
+            raise TransactWriteSingleOpException
+        op_type, op = next(iter(item.items()))
+        if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+            raise MockValidationException("Unsupported transaction operation")
+        key = _key_of(self, op_type, op)
+        identity = (str(op["TableName"]), str(dict(sorted(key.items()))))
+        if identity in seen:
+            raise MultipleTransactionsException()
+        seen.add(identity)
+
+        original: dict[str, Any] | None = None
+        try:
+            current = self.get_item(op["TableName"], key)
+            condition = op.get("ConditionExpression")
+            if condition is not None:
+                check = get_filter_expression(
+                    condition,
+                    op.get("ExpressionAttributeNames"),
+                    op.get("ExpressionAttributeValues"),
+                )
+                if not check.expr(current):
+                    wanted = op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
+                    if wanted and current is not None:
+                        original = current.to_json()["Attributes"]
+                    raise ConditionalCheckFailed(item=original)
+        except ConditionalCheckFailed as failure:
+            errors.append(("ConditionalCheckFailed", str(failure.message), original))
+            continue
+        except MockValidationException:
+            raise
+        except Exception as failure:
+            errors.append((type(failure).__name__, str(failure), None))
+            continue
+        errors.append((None, None, None))
+        plans.append((op_type, op, key))
+
+    if any(code is not None for code, _, _ in errors):
+        raise TransactionCanceledException(errors)
+
+    # Phase 2: apply, remembering only the items this transaction changes.
+    saved: list[tuple[Any, Any, Any, Any]] = []
+    try:
+        for op_type, op, key in plans:
+            if op_type == "ConditionCheck":
+                continue
+            table = self.get_table(op["TableName"])
+            hash_key, range_key = self.get_keys_value(table, key)
+            saved.append(
+                (table, hash_key, range_key, copy.deepcopy(self.get_item(op["TableName"], key)))
+            )
+            names = op.get("ExpressionAttributeNames")
+            values = op.get("ExpressionAttributeValues")
+            if op_type == "Put":
+                self.put_item(
+                    op["TableName"],
+                    op["Item"],
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
+            elif op_type == "Delete":
+                self.delete_item(
+                    op["TableName"],
+                    key,
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
+            else:
+                self.update_item(
+                    op["TableName"],
+                    key,
+                    update_expression=op["UpdateExpression"],
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
+    except Exception:
+        for table, hash_key, range_key, before in reversed(saved):
+            _restore(table, hash_key, range_key, before)
+        raise
+
+
+def _restore(table: Any, hash_key: Any, range_key: Any, before: Any) -> None:
+    if range_key is not None:
+        partition = table.items[hash_key]
+        if before is None:
+            partition.pop(range_key, None)
+        else:
+            partition[range_key] = before
+    elif before is None:
+        table.items.pop(hash_key, None)
+    else:
+        table.items[hash_key] = before
