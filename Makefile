@@ -38,7 +38,7 @@ browser:
 	@scripts/ensure-chromium
 
 pytest: setup browser
-	$(BIN)/pytest -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint typecheck pytest
 

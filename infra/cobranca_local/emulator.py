@@ -99,6 +99,7 @@ class Provisioner:
         self._queues()
         self._secrets()
         self._topics()
+        self._email_configuration_sets()
         self._passive_resources()
 
     def _record(self, kind: str, name: str) -> None:
@@ -241,6 +242,14 @@ class Provisioner:
             self.template.attributes[(logical_id, "TopicName")] = name
             self._record("topics", name)
 
+    def _email_configuration_sets(self) -> None:
+        ses = self.emulator.client("ses")
+        for logical_id in self.template.of_type("AWS::SES::ConfigurationSet"):
+            name = self.template.physical_name(logical_id, "Name")
+            ses.create_configuration_set(ConfigurationSet={"Name": name})
+            self.template.refs[logical_id] = name
+            self._record("email_configuration_sets", name)
+
     def _passive_resources(self) -> None:
         # Alarms, dashboards, log groups and the like have no local behaviour; their names
         # still resolve in case something references them.
@@ -249,7 +258,7 @@ class Provisioner:
                 continue
             kind = str(resource.get("Type", ""))
             if kind.startswith(
-                ("AWS::CloudWatch", "AWS::Logs", "AWS::IAM", "AWS::Serverless::Api")
+                ("AWS::CloudWatch", "AWS::Logs", "AWS::IAM", "AWS::Serverless::Api", "AWS::SES")
             ):
                 self.template.refs[logical_id] = f"{self.template.stack_name}-{logical_id}"
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+NO_RETRY_SERVICES = frozenset({"ses", "sesv2", "sns"})
+
 _clients: dict[str, Any] = {}
 _lock = threading.Lock()
 
@@ -27,8 +29,11 @@ def client(service: str) -> Any:
 
             # Adaptive retries absorb throttling; the connect timeout keeps a cold endpoint
             # from eating the whole Lambda timeout.
+            # A message a provider accepted must never be sent again because its answer was
+            # lost: sending services get one attempt, and the caller's own state decides.
+            attempts = 1 if service in NO_RETRY_SERVICES else 5
             config = Config(
-                retries={"mode": "adaptive", "max_attempts": 5},
+                retries={"mode": "adaptive", "max_attempts": attempts},
                 connect_timeout=3,
                 read_timeout=20,
                 max_pool_connections=32,

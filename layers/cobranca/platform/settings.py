@@ -38,6 +38,7 @@ class Settings(BaseModel):
     whatsapp_api_url: str = Field(default="https://graph.facebook.com", alias="WHATSAPP_API_URL")
     whatsapp_secret_name: str = Field(default="", alias="WHATSAPP_SECRET_NAME")
     ses_sender: str = Field(default="cobranca@example.com", alias="SES_SENDER")
+    ses_configuration_set: str = Field(default="", alias="SES_CONFIGURATION_SET")
     max_body_bytes: int = Field(default=1_048_576, alias="MAX_BODY_BYTES")
 
 

@@ -407,7 +407,7 @@ class Ingestor:
     def _updated_record(self, before: ReceivableRecord, receivable: Receivable) -> ReceivableRecord:
         ledger = before.ledger
         if receivable.amount != before.receivable.amount:
-            ledger = retotal(ledger, receivable.amount)
+            ledger = retotal(ledger, receivable.amount + _hub_fees(before))
         record = before.evolve(receivable=receivable, ledger=ledger, erp_balance=receivable.balance)
         return self._follow_erp(record, receivable)
 
@@ -425,7 +425,8 @@ class Ingestor:
             return record.evolve(ledger=outcome.state)
         erp_open = receivable.open_balance
         if ledger.status in {ReceivableStatus.OPEN, ReceivableStatus.PARTIALLY_PAID}:
-            gap = ledger.balance - erp_open
+            # Fees the régua added exist only in the hub; they are not money the ERP saw.
+            gap = ledger.balance - _hub_fees(record) - erp_open
             if gap > ZERO:
                 ledger = apply_payment(ledger, gap)
         return record.evolve(ledger=ledger)
@@ -549,6 +550,12 @@ class Ingestor:
                 "charges requested", extra={"tenant": self.tenant.tenant_id, "count": queued}
             )
         return queued
+
+
+def _hub_fees(record: ReceivableRecord) -> Decimal:
+    """Fees the hub itself added to the amount owed (régua actions), unknown to the ERP."""
+    fees = record.flags.get("reminder_fees") or []
+    return sum((Decimal(str(fee["amount"])) for fee in fees), ZERO)
 
 
 def _unpack(tag: object) -> tuple[str, Any, str | None]:
