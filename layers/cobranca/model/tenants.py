@@ -48,6 +48,11 @@ class Tenant(BaseModel):
     municipal_holidays: list[str] = Field(default_factory=list)
     erp: ErpConnection = Field(default_factory=ErpConnection)
     charge_provider: ProviderName = "cnab"
+    # Payment method -> provider: boleto registered at the bank, Pix at the PSP, card at a
+    # gateway. A receivable's method comes from the ERP (metadata.payment_method).
+    charge_routes: dict[Literal["boleto", "pix", "card", "undefined"], ProviderName] = Field(
+        default_factory=dict
+    )
     late_charges: LateChargeDefaults = Field(default_factory=LateChargeDefaults)
     consumer_customers: bool = True
 

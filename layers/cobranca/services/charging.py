@@ -136,6 +136,7 @@ class Charging:
         self.store = store or table()
         self._provider = provider
         self._secrets = secrets
+        self._providers: dict[str, Provider] = {}
 
     @classmethod
     def for_tenant(cls, tenant_id: str, *, store: Table | None = None) -> Charging:
@@ -143,14 +144,31 @@ class Charging:
 
     @property
     def provider(self) -> Provider:
-        if self._provider is None:
+        """The tenant's default provider (``Tenant.charge_provider``)."""
+        return self.provider_named(self.tenant.charge_provider)
+
+    def provider_named(self, name: str) -> Provider:
+        """One of the tenant's providers, built once per batch."""
+        if self._provider is not None:
+            return self._provider
+        if name not in self._providers:
             secrets = (
                 self._secrets
                 if self._secrets is not None
                 else tenant_secrets(self.tenant.tenant_id)
             )
-            self._provider = provider_for(self.tenant, secrets, store=self.store)
-        return self._provider
+            self._providers[name] = provider_for(self.tenant, secrets, name, store=self.store)
+        return self._providers[name]
+
+    def method_of(self, receivable: Any) -> ChargeMethod:
+        """How this receivable is to be paid: the ERP's choice, else the tenant's default."""
+        default = DEFAULT_METHODS[self.tenant.charge_provider]
+        return ChargeMethod(str(receivable.metadata.get("payment_method") or default))
+
+    def provider_for_method(self, method: ChargeMethod) -> Provider:
+        """The provider the tenant routes ``method`` to (boleto at the bank, Pix at the PSP...)."""
+        name = self.tenant.charge_routes.get(method.value, self.tenant.charge_provider)
+        return self.provider_named(name)
 
     # ------------------------------------------------------------------ entry point
 
@@ -226,7 +244,7 @@ class Charging:
             issued = _issued_from(answer)
         else:
             try:
-                issued = self.provider.issue(request)
+                issued = self.provider_for_method(request.method).issue(request)
             except ProviderUnavailable:
                 metrics.add_metric(name="ChargeProviderUnavailable", unit="Count", value=1)
                 raise
@@ -261,9 +279,7 @@ class Charging:
             raise LookupError(f"customer {receivable.customer_id} is not known to the hub")
         customer = CustomerRecord.from_item(item).customer
         fine, interest, consumer = charge_terms(self.tenant, customer)
-        method = ChargeMethod(
-            str(receivable.metadata.get("payment_method") or DEFAULT_METHODS[self.provider.name])
-        )
+        method = self.method_of(receivable)
         request = ChargeRequest(
             tenant_id=self.tenant.tenant_id,
             receivable_id=receivable_id,
@@ -297,7 +313,7 @@ class Charging:
                 return
             now = clock.now()
             charge = {
-                "provider": self.provider.name,
+                "provider": self.provider_for_method(request.method).name,
                 "generation": request.generation,
                 "key": request.key,
                 "reference": request.reference,
@@ -419,7 +435,9 @@ class Charging:
     ) -> None:
         if charge.get("provider_id"):
             try:
-                self.provider.cancel(charge)
+                self.provider_named(str(charge.get("provider") or self.provider.name)).cancel(
+                    charge
+                )
             except ProviderRefused as error:
                 logger.warning(
                     "charge cancel refused",

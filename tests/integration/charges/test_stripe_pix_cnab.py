@@ -49,7 +49,7 @@ from tests.integration.charges.support import (
     sync,
     wait_for,
 )
-from tests.support.hub import running_hub
+from tests.support.hub import make_tenant, running_hub
 
 STRIPE, PIX, CNAB = "stripe-co", "pix-co", "cnab-co"
 
@@ -421,3 +421,46 @@ def test_payment_page_pix_images(hub: LocalHub) -> None:
     assert copia in page.text and "<svg" in page.text
     assert svg.headers["Content-Type"] == "image/svg+xml"
     assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_tenant_routes_each_payment_method_to_its_provider(hub: LocalHub) -> None:
+    # GIVEN a tenant that registers boletos at its bank (CNAB) and charges Pix at its PSP
+    secrets = {
+        "cnab": {
+            "bank": "237",
+            "layout": "400",
+            "agencia": "1234",
+            "conta": "0012345",
+            "conta_dv": "6",
+            "carteira": "09",
+        },
+        "pix_api": {
+            "base_url": os.environ["COBRANCA_FAKE_PIX_PSP_URL"],
+            "client_id": "client-routes",
+            "client_secret": "client-secret",
+            "key": PIX_KEY,
+        },
+    }
+    tenant, _ = make_tenant(
+        "routes",
+        secrets,
+        charge_provider="cnab",
+        charge_routes={"boleto": "cnab", "pix": "pix_api"},
+    )
+
+    # WHEN the ERP sends one receivable to be paid by boleto and one by Pix
+    sync(
+        tenant,
+        receivable("NF-RB", "120.00", _soon(), metadata={"payment_method": "boleto"}),
+        receivable("NF-RP", "80.50", _soon(), metadata={"payment_method": "pix"}),
+    )
+    drain_charges(hub)
+
+    # THEN each got its charge from the provider its method is routed to
+    boleto = stored("routes", "NF-RB~1")["charge"]
+    pix = stored("routes", "NF-RP~1")["charge"]
+    assert (boleto["provider"], boleto["method"], boleto["status"]) == ("cnab", "boleto", "issued")
+    assert len(boleto["linha_digitavel"]) == 47
+    assert (pix["provider"], pix["method"], pix["status"]) == ("pix_api", "pix", "issued")
+    assert Decimal(str(pix["amount"])) == Decimal("80.50")
+    assert pix["pix_copia_e_cola"].startswith("000201")
