@@ -26,7 +26,7 @@ generation is issued with the receivable's current balance, due date and late ch
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -48,12 +48,14 @@ from cobranca.adapters.storage.table import Put, Table, Update, table
 from cobranca.adapters.storage.tenants import load_tenant
 from cobranca.adapters.storage.unit_of_work import UnitOfWork
 from cobranca.domain.audit import Change
+from cobranca.domain.calendar import BusinessCalendar
 from cobranca.domain.late_charges import (
     CONSUMER_FINE_CAP,
     Juros,
     LateChargeError,
     LateChargeRules,
     Multa,
+    quote,
 )
 from cobranca.domain.money import ZERO, money
 from cobranca.model.customers import Customer
@@ -105,6 +107,27 @@ def charge_terms(tenant: Tenant, customer: Customer) -> tuple[Decimal, Decimal, 
     if consumer and fine > CONSUMER_FINE_CAP:
         fine = CONSUMER_FINE_CAP
     return fine, interest, consumer
+
+
+OVERDUE_GRACE_BUSINESS_DAYS = 3
+
+
+def overdue_terms(
+    balance: Decimal, due_date: date, today: date, rules: LateChargeRules, *, consumer: bool
+) -> tuple[Decimal, date]:
+    """Amount and due date of a charge: as owed, or updated when the receivable is overdue.
+
+    A bank will not register a title that is already due, and a customer should not be
+    handed one: an overdue receivable is charged with a new due date a few business days
+    ahead, for its balance plus the multa and juros accrued up to that date (the "boleto
+    atualizado"). Lateness after the new date is charged by the rules sent with the charge.
+    """
+    if due_date >= today:
+        return money(balance), due_date
+    calendar = BusinessCalendar()
+    new_due = calendar.add_business_days(today, OVERDUE_GRACE_BUSINESS_DAYS)
+    updated = quote(money(balance), due_date, new_due, rules, calendar, consumer=consumer)
+    return updated.total, new_due
 
 
 def rules_of(fine: Decimal, interest: Decimal) -> LateChargeRules:
@@ -280,12 +303,21 @@ class Charging:
         customer = CustomerRecord.from_item(item).customer
         fine, interest, consumer = charge_terms(self.tenant, customer)
         method = self.method_of(receivable)
+        amount, due_date = money(record.balance), receivable.due_date
+        if self.provider_for_method(method).requires_future_due_date:
+            amount, due_date = overdue_terms(
+                record.balance,
+                receivable.due_date,
+                clock.today(),
+                rules_of(fine, interest),
+                consumer=consumer,
+            )
         request = ChargeRequest(
             tenant_id=self.tenant.tenant_id,
             receivable_id=receivable_id,
             generation=generation,
-            amount=money(record.balance),
-            due_date=receivable.due_date,
+            amount=amount,
+            due_date=due_date,
             issue_date=clock.today(),
             method=method,
             customer=customer,
@@ -320,6 +352,10 @@ class Charging:
                 "status": "issuing",
                 "amount": request.amount,
                 "due_date": request.due_date,
+                # What the charge was issued for, to tell a change of terms from the update
+                # of an overdue charge (amount with multa and juros, a new due date).
+                "principal": money(record.balance),
+                "receivable_due_date": record.receivable.due_date,
                 "method": request.method.value,
                 "fine_percent": request.fine_percent,
                 "interest_percent_per_month": request.interest_percent_per_month,
@@ -526,8 +562,8 @@ class Charging:
         )
 
     def _terms_changed(self, record: ReceivableRecord, charge: dict[str, Any]) -> bool:
-        amount = money(charge.get("amount") or ZERO)
-        due = str(charge.get("due_date") or "")
+        amount = money(charge.get("principal") or charge.get("amount") or ZERO)
+        due = str(charge.get("receivable_due_date") or charge.get("due_date") or "")
         return amount != money(record.balance) or due != record.receivable.due_date.isoformat()
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cobranca.platform import clock
 from cobranca.platform.requests import RequestCounter
 from cobranca.services.confirmations import list_parked
 from cobranca_local.hub import LocalHub
@@ -45,9 +46,11 @@ def _fake() -> str:
     return os.environ["COBRANCA_FAKE_ASAAS_URL"]
 
 
-def _issue(hub: LocalHub, erp_id: str, amount: str, due: date = date(2026, 3, 20)) -> str:
+def _issue(hub: LocalHub, erp_id: str, amount: str, due: date | None = None) -> str:
     from cobranca.adapters.storage.tenants import load_tenant
 
+    # A boleto cannot be issued already due: by default, due ten days ahead of the hub's clock.
+    due = due or clock.today() + timedelta(days=10)
     sync(load_tenant(TENANT), receivable(erp_id, amount, due))
     drain_charges(hub)
     return f"{erp_id}~1"
@@ -69,13 +72,14 @@ def _event(name: str, receivable_id: str, payment_id: str, event_id: str, **paym
 
 
 def test_sync_issues_one_asaas_charge_with_boleto_and_pix(hub: LocalHub) -> None:
-    rid = _issue(hub, "NF100", "150.00")
+    due = clock.today() + timedelta(days=10)
+    rid = _issue(hub, "NF100", "150.00", due)
 
     charge = stored(TENANT, rid)["charge"]
     assert charge["status"] == "issued"
     assert charge["provider"] == "asaas"
     assert charge["amount"] == 150
-    assert charge["due_date"] == "2026-03-20"
+    assert charge["due_date"] == due.isoformat()
     assert len(charge["linha_digitavel"]) == 47
     assert charge["pix_copia_e_cola"].startswith("000201")
     found = httpx.get(

@@ -464,3 +464,29 @@ def test_tenant_routes_each_payment_method_to_its_provider(hub: LocalHub) -> Non
     assert (pix["provider"], pix["method"], pix["status"]) == ("pix_api", "pix", "issued")
     assert Decimal(str(pix["amount"])) == Decimal("80.50")
     assert pix["pix_copia_e_cola"].startswith("000201")
+
+
+def test_overdue_receivable_is_charged_updated_with_a_new_due_date(hub: LocalHub) -> None:
+    from cobranca.domain.calendar import BusinessCalendar
+    from cobranca.domain.money import round_money
+
+    # GIVEN a receivable of 100.00 already 10 days overdue (tenant: 2% multa, 1% a month juros)
+    tenant = cnab_tenant("late-co")
+    overdue = clock.today() - timedelta(days=10)
+    sync(tenant, receivable("NF-LATE", "100.00", overdue))
+
+    # WHEN its charge is issued
+    drain_charges(hub)
+
+    # THEN the boleto falls due three business days from today, for the balance plus the multa
+    # and the juros accrued up to that date, and remembers what it was issued for
+    charge = stored("late-co", "NF-LATE~1")["charge"]
+    new_due = BusinessCalendar().add_business_days(clock.today(), 3)
+    days = (new_due - overdue).days
+    juros = round_money(Decimal("100.00") * Decimal("0.01") / 30 * days)
+    assert charge["status"] == "issued"
+    assert charge["due_date"] == new_due.isoformat()
+    assert Decimal(str(charge["amount"])) == Decimal("100.00") + Decimal("2.00") + juros
+    assert Decimal(str(charge["principal"])) == Decimal("100.00")
+    assert charge["receivable_due_date"] == overdue.isoformat()
+    assert parse_boleto(charge["linha_digitavel"], reference_date=clock.today()).due_date == new_due

@@ -102,6 +102,8 @@ class AsaasConfig:
 class Asaas(Provider):
     """One tenant's Asaas account."""
 
+    requires_future_due_date = True
+
     name = NAME
 
     def __init__(

@@ -208,6 +208,9 @@ class Provider(ABC):
     """The interface every charge provider implements."""
 
     name: str = "provider"
+    # A boleto cannot be registered already due: such providers are given an overdue
+    # receivable with a new due date and the late charges accrued up to it.
+    requires_future_due_date: bool = False
 
     @abstractmethod
     def ensure_customer(self, customer: Customer) -> str | None:

@@ -114,6 +114,8 @@ def cnab_ref(nosso_numero: str) -> str:
 class CnabBank(Provider):
     """One tenant's collection contract with a bank, driven by remessa and retorno files."""
 
+    requires_future_due_date = True
+
     name = NAME
 
     def __init__(self, tenant: Tenant, config: CnabConfig, store: Table | None = None) -> None:
