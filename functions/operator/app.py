@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from cobranca.api import erp, operator_renegotiation
 from cobranca.api.auth import require_operator
 from cobranca.platform.api import create_app
 from cobranca.platform.observability import logger, metrics, tracer
@@ -22,6 +23,8 @@ def authenticate(app: Any, next_middleware: Any) -> Any:
 
 
 app.use(middlewares=[authenticate])
+app.include_router(operator_renegotiation.router)
+app.include_router(erp.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

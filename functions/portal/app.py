@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from cobranca.api import offers, pay, unsubscribe
 from cobranca.platform.api import create_app
 from cobranca.platform.observability import logger, metrics, tracer
 
@@ -16,6 +17,9 @@ app = create_app(
     max_body_bytes=16 * 1024,
     content_types=("application/x-www-form-urlencoded", "application/json"),
 )
+app.include_router(offers.router)
+app.include_router(unsubscribe.router)
+app.include_router(pay.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -101,6 +101,15 @@ class LocalHub:
             self.scheduler.start()
         return self
 
+    def serve_in_background(self) -> None:
+        """Switch a hub driven step by step to serving: pollers, S3 events, a ticking clock."""
+        if self.background:
+            return
+        self.background = True
+        self.queues.start()
+        self.s3_events.start()
+        self.scheduler.start()
+
     def stop(self) -> None:
         """Stop serving and restore the process environment and clock."""
         if self.background:
@@ -151,12 +160,16 @@ class LocalHub:
         """Move the clock forward (``days=1``, ``hours=3``...), firing schedules on the way."""
         return self.scheduler.advance(timedelta(**delta))
 
-    def drain(self) -> int:
-        """Deliver S3 events and queue messages until nothing is left to do."""
+    def drain(self, skip: tuple[str, ...] = ()) -> int:
+        """Deliver S3 events and queue messages until nothing is left to do.
+
+        ``skip`` names functions (logical ids) whose queues are left alone for now.
+        """
+        names = frozenset(self.functions.find(name).name for name in skip)
         total = 0
         while True:
             moved = self.s3_events.pump()
-            moved += self.queues.pump() if not self.background else 0
+            moved += self.queues.pump(skip=names) if not self.background else 0
             if self.background:
                 self.queues.wait_idle()
             total += moved
@@ -213,6 +226,12 @@ class LocalHub:
                 return 200, {"delivered": self.drain()}
             if path == "/_local/resources" and method == "GET":
                 return 200, {"resources": self.provisioned, "endpoint": self.emulator.endpoint}
+            if path == "/_local/outbox" and method == "GET":
+                from cobranca_local.fakes.mailbox import collect_outbox
+
+                channels = query.get("channel") or []
+                messages = collect_outbox(self.fakes, channels[0] if channels else None)
+                return 200, {"messages": messages}
         except (KeyError, TypeError, ValueError, FunctionError) as error:
             return 400, {"error": str(error)}
         return 404, {"error": f"no local control route {method} {path}"}

@@ -20,6 +20,8 @@ from typing import Any
 
 from cobranca_local.template import ACCOUNT_ID, REGION, Function, Template
 
+PER_FUNCTION = frozenset({"POWERTOOLS_SERVICE_NAME"})
+
 
 @dataclass
 class LambdaContext:
@@ -102,7 +104,9 @@ class Functions:
         for function in self.by_name.values():
             resolved = self.template.resolve(function.environment)
             for key, value in resolved.items():
-                if value is not None:
+                # Each function names its service; in one process the logs name the function
+                # (function_name, from the invocation context) instead.
+                if value is not None and key not in PER_FUNCTION:
                     merged.setdefault(key, str(value))
         return merged
 

@@ -157,24 +157,25 @@ class SqsMappings:
 
     # ------------------------------------------------------------------ orchestration
 
-    def pump(self, max_rounds: int = 1000) -> int:
+    def pump(self, max_rounds: int = 1000, skip: frozenset[str] = frozenset()) -> int:
         """Deliver until every mapped queue is empty (synchronously); returns messages handled.
 
         Failed messages come back after the retry delay, so with a delay of 0 this also runs
         the retries until they succeed or the redrive policy parks them in the DLQ.
         """
+        mappings = [mapping for mapping in self.mappings if mapping.function not in skip]
         total = 0
         for _ in range(max_rounds):
-            delivered = sum(self.poll_once(mapping) for mapping in self.mappings)
+            delivered = sum(self.poll_once(mapping) for mapping in mappings)
             total += delivered
-            if delivered == 0 and self._all_empty():
+            if delivered == 0 and self._all_empty(mappings):
                 return total
             if delivered == 0:
                 time.sleep(0.05)
         raise TimeoutError("queues did not drain; a handler may be failing forever")
 
-    def _all_empty(self) -> bool:
-        for mapping in self.mappings:
+    def _all_empty(self, mappings: list[Mapping] | None = None) -> bool:
+        for mapping in self.mappings if mappings is None else mappings:
             attributes = self.sqs.get_queue_attributes(
                 QueueUrl=mapping.queue_url,
                 AttributeNames=[

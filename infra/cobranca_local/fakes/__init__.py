@@ -24,4 +24,32 @@ class Fake(Protocol):
 def default_fakes() -> list[Callable[[], Fake]]:
     """Factories of the fakes a LocalHub starts unless told otherwise (one line per fake)."""
     factories: list[Callable[[], Fake]] = []
+    factories.append(_asaas)
+    factories.append(_pix_psp)
+    factories.append(_whatsapp)
+    factories.append(_mailbox)
     return factories
+
+
+def _asaas() -> Fake:
+    from cobranca_local.fakes.asaas import AsaasFake
+
+    return AsaasFake()
+
+
+def _pix_psp() -> Fake:
+    from cobranca_local.fakes.pix_psp import PixPspFake
+
+    return PixPspFake()
+
+
+def _whatsapp() -> Fake:
+    from cobranca_local.fakes.whatsapp import WhatsAppSink
+
+    return WhatsAppSink()
+
+
+def _mailbox() -> Fake:
+    from cobranca_local.fakes.mailbox import LocalMailbox
+
+    return LocalMailbox()

@@ -14,9 +14,14 @@ AREAS = (
     "cobranca.cli.pix",
     "cobranca.cli.cnab",
     "cobranca.cli.charges",
+    "cobranca.cli.charging",
     "cobranca.cli.documents",
+    "cobranca.cli.erp",
     "cobranca.cli.local",
+    "cobranca.cli.demo",
     "cobranca.cli.operations",
+    "cobranca.cli.reminders",
+    "cobranca.cli.renegotiation",
 )
 
 

@@ -9,12 +9,15 @@ measurement makes through it, including those of libraries handed the same clien
     counted.total, counted.writes, counted.snapshot()  # {"BatchGetItem": 10, ...}
 
 Retries of one call made inside botocore are one call here: what is counted is what the code
-asked for, which is what a cost model of the code needs.
+asked for, which is what a cost model of the code needs. ``seconds`` adds up the wall time the
+calls took (request to parsed answer), to tell the code's own time from the service's.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,6 +59,7 @@ class Call:
 
     operation: str
     params: dict[str, Any]
+    seconds: float = 0.0
 
 
 @dataclass
@@ -66,17 +70,33 @@ class RequestCounter:
     client: Any = None
     keep_params: bool = True
     calls: list[Call] = field(default_factory=list)
+    seconds: float = 0.0
     _handler: Callable[..., None] | None = None
+    _after: Callable[..., None] | None = None
+    _started: threading.local = field(default_factory=threading.local)
 
     def __enter__(self) -> RequestCounter:
         self.client = self.client or aws.client(self.service)
         event = f"before-call.{self.client.meta.service_model.service_name}"
 
         def record(model: Any, params: dict[str, Any], **_: Any) -> None:
-            self.calls.append(Call(model.name, _body(params) if self.keep_params else {}))
+            call = Call(model.name, _body(params) if self.keep_params else {})
+            self.calls.append(call)
+            self._started.call = call
+            self._started.moment = time.perf_counter()
+
+        def finished(**_: Any) -> None:
+            started = getattr(self._started, "moment", None)
+            if started is not None:
+                elapsed = time.perf_counter() - started
+                self.seconds += elapsed
+                self._started.call.seconds = elapsed
+                self._started.moment = None
 
         self._handler = record
+        self._after = finished
         self.client.meta.events.register(event, record)
+        self.client.meta.events.register(event.replace("before-", "after-"), finished)
         return self
 
     def __exit__(
@@ -88,10 +108,12 @@ class RequestCounter:
         if self._handler is not None:
             event = f"before-call.{self.client.meta.service_model.service_name}"
             self.client.meta.events.unregister(event, self._handler)
+            self.client.meta.events.unregister(event.replace("before-", "after-"), self._after)
             self._handler = None
 
     def reset(self) -> None:
         self.calls.clear()
+        self.seconds = 0.0
 
     @property
     def total(self) -> int:
@@ -101,6 +123,13 @@ class RequestCounter:
     @property
     def by_operation(self) -> Counter[str]:
         return Counter(call.operation for call in self.calls)
+
+    def seconds_by_operation(self) -> dict[str, float]:
+        """Wall time of the calls by operation name."""
+        totals: dict[str, float] = {}
+        for call in self.calls:
+            totals[call.operation] = totals.get(call.operation, 0.0) + call.seconds
+        return {name: round(value, 3) for name, value in sorted(totals.items())}
 
     def snapshot(self) -> dict[str, int]:
         """Calls so far by operation name (``{"BatchGetItem": 10, "TransactWriteItems": 21}``)."""

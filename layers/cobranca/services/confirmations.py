@@ -355,6 +355,9 @@ class Confirmations:
             payload = {
                 "payment_id": payment_id,
                 "amount": f"{amount:.2f}",
+                # What settles the ERP's receivable; the multa and juros are the hub's income.
+                "principal": f"{amount - charges:.2f}",
+                "charges": f"{charges:.2f}",
                 "paid_on": paid_on.isoformat(),
                 "method": event.method,
                 "source": event.provider,
@@ -477,7 +480,12 @@ class Confirmations:
             credited_on=event.credited_on if event.provider == "cnab" else None,
         )
         excess = max(ZERO, amount - record.balance)
-        return min(quoted.fine + quoted.interest, excess), ZERO
+        # A charge issued updated (an overdue receivable's boleto, with multa and juros up to
+        # its new due date) was agreed at that amount: what it added is late charges too.
+        agreed = ZERO
+        if charge.get("principal") is not None and charge.get("status") in ("issued", "paid"):
+            agreed = max(ZERO, money(charge["amount"]) - money(charge["principal"]))
+        return min(max(quoted.fine + quoted.interest, agreed), excess), ZERO
 
     # ------------------------------------------------------------------ writing
 
@@ -611,9 +619,13 @@ class Confirmations:
         from cobranca.services.outbox import request_writebacks
 
         paid_on = payment.get("paid_on")
+        amount = money(payment["amount"])
+        charges = money(payment.get("charges") or 0)
         payload = {
             "payment_id": str(payment["payment_id"]),
-            "amount": f"{money(payment['amount']):.2f}",
+            "amount": f"{amount:.2f}",
+            "principal": f"{amount - charges:.2f}",
+            "charges": f"{charges:.2f}",
             "paid_on": str(paid_on),
             "method": str(payment.get("method") or "other"),
             "source": str(payment.get("source") or event.provider),

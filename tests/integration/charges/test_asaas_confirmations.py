@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,8 @@ def test_payment_settles_once_and_duplicates_change_nothing(hub: LocalHub) -> No
     assert mine[0]["payload"] == {
         "payment_id": f"asaas:{payment_id}",
         "amount": "150.00",
+        "principal": "150.00",
+        "charges": "0.00",
         "paid_on": "2026-03-19",
         "method": "pix",
         "source": "asaas",
@@ -279,3 +282,31 @@ def test_unknown_tenant_and_bad_json_get_problem_details(hub: LocalHub) -> None:
 
     assert (missing.status_code, missing.json()["detail"]) == (404, "unknown tenant 'nobody'")
     assert garbled.status_code == 400
+
+
+def test_updated_charge_of_an_overdue_receivable_settles_it_with_no_credit(hub: LocalHub) -> None:
+    # GIVEN a receivable of 150.00 ten days overdue, charged updated (multa and juros added)
+    rid = _issue(hub, "NF-OVERDUE", "150.00", clock.today() - timedelta(days=10))
+    charge = stored(TENANT, rid)["charge"]
+    face = Decimal(str(charge["amount"]))
+    assert face > Decimal("150.00")
+
+    # WHEN the payer pays the boleto's face value today, before its new due date
+    paid = httpx.post(
+        f"{_fake()}/_fake/payments/{charge['provider_id']}/receive",
+        json={"paymentDate": clock.today().isoformat(), "value": str(face)},
+    ).json()
+
+    # THEN the principal is settled, what the charge added is multa and juros, and no credit
+    assert paid["hub"]["results"][0]["outcome"] == "applied"
+    assert ledger(TENANT, rid) == {
+        "total": "150.00",
+        "settled": "150.00",
+        "discount_granted": "0.00",
+        "charges_received": f"{face - Decimal('150.00'):.2f}",
+        "customer_credit": "0.00",
+        "status": "paid",
+    }
+    [message] = [m for m in writebacks(hub) if m["receivable_id"] == rid]
+    assert message["payload"]["principal"] == "150.00"
+    assert message["payload"]["charges"] == f"{face - Decimal('150.00'):.2f}"

@@ -101,3 +101,80 @@ def customers_list(tenant_id: str) -> str:
 def due_month(tenant_id: str, due_date: date) -> str:
     """GSI3 partition of every receivable (any status) due in a month."""
     return f"TENANT#{tenant_id}#DUE#{due_date:%Y-%m}"
+
+
+# ---------------------------------------------------------------------- renegotiation (acordos)
+# Offers and agreements are partitions of their own, listed by status through GSI1 under
+# collection(t, "OFFERS" | "AGREEMENTS" | "PROMISES") with gsi1sk = status#when#id, so "pending
+# offers" or "active agreements" is one Query. A customer's renegotiation case (the lock that
+# keeps one flow per customer), contact notes and promises to pay sit in the customer's own
+# partition (pk=customer(t, c)), next to the profile, so LGPD export and erasure find them.
+
+OFFER = "OFFER"
+AGREEMENT = "AGREEMENT"
+RENEGOTIATION_CASE = "RENEGOTIATION"
+
+
+def offer(tenant_id: str, offer_id: str) -> str:
+    return f"TENANT#{tenant_id}#OFFER#{offer_id}"
+
+
+def agreement(tenant_id: str, agreement_id: str) -> str:
+    return f"TENANT#{tenant_id}#AGREEMENT#{agreement_id}"
+
+
+def by_status(status: str, when: str, item_id: str) -> str:
+    """GSI1 sort key of a collection member: grouped by status, then in time order."""
+    return f"{status}#{when}#{item_id}"
+
+
+def contact_note(at: str, note_id: str) -> str:
+    """Sort key of a collector's note in the customer's partition (``at`` is ISO 8601)."""
+    return f"NOTE#{at}#{note_id}"
+
+
+def promise(promised_on: date, promise_id: str) -> str:
+    """Sort key of a promise to pay (promessa de pagamento) in the customer's partition."""
+    return f"PROMISE#{promised_on.isoformat()}#{promise_id}"
+
+
+# ---------------------------------------------------------------------- reminders (régua)
+
+REMINDER_POLICY = "POLICY#reminders"
+"""Sort key of the tenant's reminder policy document (pattern 1)."""
+
+REMINDER_PLANNER = "REMINDERS#PLANNER"
+"""Sort key of the planner's per-tenant state: planned-through date and run lease."""
+
+OPT_OUT = "OPTOUT"
+"""Sort key, in the customer partition, of the channels the customer opted out of (LGPD)."""
+
+
+def reminder_marker(step_id: str, channel: str) -> str:
+    """Sort key, in the receivable partition, of one reminder: exactly once per step+channel."""
+    return f"REMINDER#{step_id}#{channel}"
+
+
+def reminder_action(step_id: str) -> str:
+    """Sort key, in the receivable partition, of a step's action (fee, flag): once per step."""
+    return f"ACTION#{step_id}"
+
+
+def reminders_pending(tenant_id: str) -> str:
+    """Partition of reminder messages held for later (quiet hours, fallback after a bounce)."""
+    return f"TENANT#{tenant_id}#REMINDERS#PENDING"
+
+
+def reminder_message(tenant_id: str, message_key: str) -> str:
+    """Partition of one outgoing reminder message (its receivables, state and provider id)."""
+    return f"TENANT#{tenant_id}#REMINDERMSG#{message_key}"
+
+
+def customer_sent_on(day: date) -> str:
+    """Sort key, in the customer partition, of the day's message counter (frequency cap)."""
+    return f"SENT#{day.isoformat()}"
+
+
+def customer_bounced(channel: str, contact_digest: str) -> str:
+    """Sort key, in the customer partition, of a contact that bounced (skipped afterwards)."""
+    return f"BOUNCED#{channel}#{contact_digest}"
