@@ -90,6 +90,9 @@ class TrytonWriter:
 
     def payment(self, record: ReceivableRecord, ref: str, payload: dict[str, Any]) -> str:
         invoice_id = int(record.receivable.erp_id)
+        # Maintenance: checking then paying is two calls, not one transaction; the FIFO group
+        # keeps one consumer per receivable, so only a message whose visibility expired in the
+        # middle of a slow wizard could race its own redelivery.
         if self.client.find_payment(invoice_id, marker(ref)):
             return "duplicate"
         invoice = self.client.invoice(invoice_id, ["state", "amount_to_pay"])
@@ -276,6 +279,8 @@ class OmieWriter:
             self.client.request("POST", self.path, json=body)
         except RestError as error:
             # Omie answers a fault when the integration key of a baixa already exists.
+            # Maintenance: the fault's wording is matched as published examples show it; only
+            # the local fake has been exercised, so a real account should confirm it.
             text = error.body.lower()
             if ref.lower() in text or "já cadastrad" in text or "ja cadastrad" in text:
                 return "duplicate"
@@ -301,6 +306,8 @@ class OdooWriter:
 
     def payment(self, record: ReceivableRecord, ref: str, payload: dict[str, Any]) -> str:
         move_id = int(record.receivable.erp_id)
+        # Maintenance: ``memo`` is the payment's reference field from Odoo 18 on (``ref``
+        # before); the JSON-2 API this preset speaks exists from Odoo 19, so ``memo`` holds.
         if self._call("account.payment", "search", domain=[["memo", "=", ref]]):
             return "duplicate"
         moves = self._call(
