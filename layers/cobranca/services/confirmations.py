@@ -72,6 +72,13 @@ from cobranca.platform import clock
 from cobranca.platform.observability import logger, metrics
 
 Outcome = Literal["applied", "recorded", "duplicate", "parked"]
+# Spelled out (not built from the outcome) so the dashboard test can find each name in the code.
+OUTCOME_METRICS: dict[str, str] = {
+    "applied": "ConfirmationApplied",
+    "recorded": "ConfirmationRecorded",
+    "duplicate": "ConfirmationDuplicate",
+    "parked": "ConfirmationParked",
+}
 MAX_ROUNDS = 5
 REF_SK = "REF"
 
@@ -189,9 +196,7 @@ class Confirmations:
         results = []
         for event in events:
             result = self._apply_one(event, raw_key)
-            metrics.add_metric(
-                name=f"Confirmation{result.outcome.capitalize()}", unit="Count", value=1
-            )
+            metrics.add_metric(name=OUTCOME_METRICS[result.outcome], unit="Count", value=1)
             logger.info(
                 "provider event",
                 extra={
