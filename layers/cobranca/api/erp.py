@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -21,18 +21,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from cobranca.adapters.storage.tenants import TenantNotFound, load_tenant
 from cobranca.model.tenants import Tenant
 from cobranca.platform.api import Problem
-from cobranca.services.mappings import (
-    MappingConflict,
-    MappingInvalid,
-    dry_run,
-    get_mapping,
-    mapping_for,
-    preset_summary,
-    save_mapping,
-    validate,
-)
+
+if TYPE_CHECKING:
+    from cobranca.services.mappings import MappingInvalid
 
 router = Router()  # type: ignore[no-untyped-call]
+
+# The mapping engine (JMESPath, transforms, presets) loads on the first mapping request, not
+# on every cold start of the operator function: most operator calls never touch it.
 
 PREFIX = "/v1/tenants/<tenant>/erp"
 
@@ -65,13 +61,15 @@ def _invalid(error: MappingInvalid) -> Problem:
 
 @router.get(f"{PREFIX}/mapping")
 def read_mapping(tenant: str) -> Response[str]:
+    from cobranca.services import mappings
+
     found = _tenant(tenant)
     version_text = router.current_event.get_query_string_value("version", None)
     if version_text is None:
-        return _json(mapping_for(found).as_dict())
+        return _json(mappings.mapping_for(found).as_dict())
     if not str(version_text).isdigit():
         raise Problem(422, "version must be a positive whole number")
-    stored = get_mapping(tenant, int(version_text))
+    stored = mappings.get_mapping(tenant, int(version_text))
     if stored is None:
         raise Problem(404, f"tenant {tenant!r} has no mapping version {version_text}")
     return _json(stored.as_dict())
@@ -79,6 +77,8 @@ def read_mapping(tenant: str) -> Response[str]:
 
 @router.put(f"{PREFIX}/mapping")
 def put_mapping(tenant: str) -> Response[str]:
+    from cobranca.services import mappings
+
     _tenant(tenant)
     body = _body()
     expected = body.pop("expected_version", None)
@@ -90,18 +90,20 @@ def put_mapping(tenant: str) -> Response[str]:
     if expected is not None and not str(expected).isdigit():
         raise Problem(422, "the expected version must be a whole number")
     try:
-        stored = save_mapping(
+        stored = mappings.save_mapping(
             tenant, body, expected_version=None if expected is None else int(expected)
         )
-    except MappingInvalid as error:
+    except mappings.MappingInvalid as error:
         raise _invalid(error) from None
-    except MappingConflict as conflict:
+    except mappings.MappingConflict as conflict:
         raise Problem(409, str(conflict)) from None
     return _json(stored.as_dict())
 
 
 @router.post(f"{PREFIX}/mapping/dry-run")
 def post_dry_run(tenant: str) -> Response[str]:
+    from cobranca.services import mappings
+
     found = _tenant(tenant)
     body = _body()
     if "type" not in body or "data" not in body:
@@ -116,15 +118,17 @@ def post_dry_run(tenant: str) -> Response[str]:
         )
     if isinstance(body.get("mapping"), dict):
         try:
-            spec = validate(body["mapping"])
-        except MappingInvalid as error:
+            spec = mappings.validate(body["mapping"])
+        except mappings.MappingInvalid as error:
             raise _invalid(error) from None
     else:
-        spec = mapping_for(found).spec
-    return _json(dry_run(spec, str(body["type"]), body["data"]))
+        spec = mappings.mapping_for(found).spec
+    return _json(mappings.dry_run(spec, str(body["type"]), body["data"]))
 
 
 @router.get(f"{PREFIX}/presets")
 def list_presets(tenant: str) -> Response[str]:
+    from cobranca.services import mappings
+
     _tenant(tenant)
-    return _json({"presets": preset_summary()})
+    return _json({"presets": mappings.preset_summary()})

@@ -31,7 +31,7 @@ AGREEMENT_FILTERS = (*store.AGREEMENT_STATUSES, "all")
 class NoteIn(BaseModel):
     """A collector's note about a contact with the customer."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     text: str = Field(min_length=1, max_length=worklist.MAX_NOTE)
     channel: Literal["phone", "whatsapp", "email", "sms", "visit", "other"] | None = None
@@ -41,7 +41,7 @@ class NoteIn(BaseModel):
 class PromiseIn(BaseModel):
     """A promise to pay (promessa de pagamento) by a date, of everything or of an amount."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     promised_on: date = Field(alias="date")
     amount: Money | None = None
@@ -51,7 +51,7 @@ class PromiseIn(BaseModel):
 class OfferIn(BaseModel):
     """A manual offer: the same flow as the scheduled one, started by a collector."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     receivable_ids: list[str] = Field(default_factory=list, max_length=100)
     key: str = Field(default="", max_length=64)

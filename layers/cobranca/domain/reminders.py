@@ -93,7 +93,7 @@ def step_name(offset_days: int) -> str:
 class Conditions(BaseModel):
     """Which receivables a step applies to; an empty condition lets everything through."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     min_amount: Decimal | None = None
     segments: tuple[str, ...] | None = None
@@ -128,7 +128,7 @@ class Conditions(BaseModel):
 class Action(BaseModel):
     """What a step does besides (or instead of) sending its message."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     kind: ActionKind = "reminder"
     fee_percent: Decimal | None = None
@@ -166,7 +166,7 @@ class Action(BaseModel):
 class Step(BaseModel):
     """One rung of the régua."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     id: str = ""
     offset_days: int = Field(ge=-60, le=365)
@@ -214,7 +214,7 @@ class Step(BaseModel):
 class QuietHours(BaseModel):
     """Local hours without messages: from ``start`` to ``end`` (across midnight when needed)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     start: time = time(20, 0)
     end: time = time(8, 0)
@@ -230,7 +230,7 @@ class QuietHours(BaseModel):
 class ReminderPolicy(BaseModel):
     """A tenant's régua, stored as a versioned document and validated when saved."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     steps: tuple[Step, ...] = Field(min_length=1, max_length=MAX_STEPS)
     quiet_hours: QuietHours = Field(default_factory=QuietHours)

@@ -95,7 +95,7 @@ def _percent(value: Any) -> Decimal:
 class DiscountTier(BaseModel):
     """Discounts on multa and juros for plans of up to ``up_to_installments`` parcelas."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     up_to_installments: int = Field(ge=1, le=120)
     fine_discount_percent: Decimal = Decimal(0)
@@ -130,7 +130,7 @@ def _default_tiers() -> tuple[DiscountTier, ...]:
 class RenegotiationPolicy(BaseModel):
     """A tenant's renegotiation rules (stored as the ``POLICY#renegotiation`` document)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     min_days_overdue: int = Field(default=30, ge=1, le=3650)
     min_amount: Decimal = Decimal("100.00")

@@ -16,7 +16,7 @@ from typing import Any
 
 from cobranca.adapters.secrets import get_json
 from cobranca.adapters.storage import keys
-from cobranca.adapters.storage.table import Put, Table, Update, table
+from cobranca.adapters.storage.table import Delete, Put, Table, Update, table
 from cobranca.adapters.storage.unit_of_work import UnitOfWork
 from cobranca.domain.audit import Change
 from cobranca.domain.documents import check_document
@@ -24,6 +24,7 @@ from cobranca.platform import clock
 from cobranca.platform.settings import get_settings
 
 ERASED_NAME = "Titular anonimizado"
+ERASED_NOTE = "[texto apagado a pedido do titular (LGPD art. 18)]"
 PERSONAL_FIELDS = ["name", "emails", "phones", "address", "invalid_contacts", "segment"]
 
 
@@ -80,7 +81,7 @@ def export_subject(tenant_id: str, document: str, store: Table | None = None) ->
             {
                 "profile": customer["profile"],
                 "receivables": receivables,
-                "notes": store.partition(keys.customer(tenant_id, customer_id), sk_prefix="NOTE#"),
+                **_contact_history(store.partition(keys.customer(tenant_id, customer_id))),
                 "raw_payloads_bucket": get_settings().raw_bucket,
                 "raw_payloads_prefix": f"raw/{tenant_id}/",
             }
@@ -147,25 +148,45 @@ def erase_subject(
             ],
         )
     unit.commit()
+    for customer in customers:
+        erased_items += _erase_contact_history(tenant_id, str(customer["customer_id"]), store)
     return {
         "tenant": tenant_id,
         "customers": len(customers),
         "pseudonym": stand_in,
-        "attached_items_erased": erased_items,
+        "contact_history_items_erased": erased_items,
     }
 
 
-def _erase_attached(tenant_id: str, customer_id: str, store: Table) -> int:
-    """Drop the ``personal`` map that messages and payments may carry (recipient, payer)."""
-    erased = 0
-    for receivable in store.query(
-        "gsi2pk = :pk AND begins_with(gsi2sk, :r)",
-        {":pk": keys.customer_receivables(tenant_id, customer_id), ":r": "R#"},
-        index="gsi2",
-    ):
-        for item in store.partition(str(receivable["pk"])):
-            if "personal" not in item:
-                continue
-            store.update(Update({"pk": item["pk"], "sk": item["sk"]}, "REMOVE personal"))
-            erased += 1
-    return erased
+def _contact_history(partition: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The customer partition's items besides the profile, by kind."""
+    kinds = {"NOTE#": "notes", "PROMISE#": "promises", "SENT#": "reminder_days"}
+    kinds |= {"BOUNCED#": "bounced_contacts"}
+    history: dict[str, list[dict[str, Any]]] = {name: [] for name in kinds.values()}
+    for item in partition:
+        for prefix, name in kinds.items():
+            if str(item["sk"]).startswith(prefix):
+                history[name].append(item)
+    return history
+
+
+def _erase_contact_history(tenant_id: str, customer_id: str, store: Table) -> int:
+    """Blank the text of collectors' notes and forget bounced contacts.
+
+    A note is free text and may quote a phone or an address; its date, author and channel stay
+    as the record that a contact happened. A bounce is kept only as a digest of the contact, but
+    with the contact gone it serves nothing. Promises are amounts and dates: financial, kept.
+    """
+    changed = 0
+    for item in store.partition(keys.customer(tenant_id, customer_id)):
+        sk = str(item["sk"])
+        if sk.startswith("NOTE#") and item.get("text") != ERASED_NOTE:
+            key = {"pk": item["pk"], "sk": sk}
+            store.update(
+                Update(key, "SET #t = :t", names={"#t": "text"}, values={":t": ERASED_NOTE})
+            )
+            changed += 1
+        elif sk.startswith("BOUNCED#"):
+            store.delete(Delete({"pk": item["pk"], "sk": sk}))
+            changed += 1
+    return changed

@@ -48,7 +48,7 @@ BACKOFF_MAX_SECONDS = 900
 class WritebackMessage(BaseModel):
     """One write-back request (the outbox contract)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     tenant_id: str = Field(min_length=2, max_length=40)
     receivable_id: str = Field(min_length=1, max_length=200)

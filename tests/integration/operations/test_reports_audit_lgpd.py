@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -17,6 +17,7 @@ from cobranca.model.receivables import Receivable
 from cobranca.platform import clock
 from cobranca.services import audit, lgpd, links, reports
 from cobranca.services.export import export_tenant
+from cobranca.services.renegotiation import worklist
 from cobranca.services.ingest import Incoming, Ingestor
 from cobranca_local.hub import LocalHub
 
@@ -157,14 +158,33 @@ def test_audit_history_of_one_receivable(hub: LocalHub) -> None:
 
 
 def test_lgpd_export_then_erasure_keeps_the_money(hub: LocalHub) -> None:
+    worklist.add_note("aurora", "c1", "Ligou do 11 98765-4321, pede boleto novo", author="op")
+    worklist.add_promise("aurora", "c1", date(2026, 4, 10), author="op", amount=Decimal("100"))
+    bounce = {"pk": keys.customer("aurora", "c1"), "sk": keys.customer_bounced("email", "ab12")}
+    table().put(Put(bounce))
+
     exported = lgpd.export_subject("aurora", CPF)
     [customer] = exported["customers"]
     assert customer["profile"]["name"] == "Ana Lima"
     assert len(customer["receivables"]) == 3
+    assert [note["text"] for note in customer["notes"]] == [
+        "Ligou do 11 98765-4321, pede boleto novo"
+    ]
+    assert [promise["promised_on"] for promise in customer["promises"]] == ["2026-04-10"]
+    assert len(customer["bounced_contacts"]) == 1
 
     summary = lgpd.erase_subject("aurora", CPF, actor="test")
 
     assert summary["customers"] == 1
+    assert summary["contact_history_items_erased"] == 2
+    history = table().partition(keys.customer("aurora", "c1"))
+    [note] = [item for item in history if item["sk"].startswith("NOTE#")]
+    assert note["text"] == lgpd.ERASED_NOTE
+    assert note["author"] == "op"
+    [promise] = [item for item in history if item["sk"].startswith("PROMISE#")]
+    assert promise["amount"] == Decimal("100.00")
+    assert not [item for item in history if item["sk"].startswith("BOUNCED#")]
+    assert "98765" not in json.dumps(history, default=str)
     with pytest.raises(lgpd.SubjectNotFound):
         lgpd.export_subject("aurora", CPF)
     profile = table().get(keys.customer("aurora", "c1"), keys.PROFILE)

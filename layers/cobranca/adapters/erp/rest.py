@@ -67,7 +67,7 @@ class RestError(RuntimeError):
 class AuthConfig(BaseModel):
     """How to authenticate; the credentials come from the tenant's secret document."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     mode: Literal["none", "bearer", "basic", "api_key", "oauth2"] = "bearer"
     header: str = "Authorization"
@@ -80,7 +80,7 @@ class AuthConfig(BaseModel):
 class Pagination(BaseModel):
     """How an endpoint pages."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     mode: Literal["none", "page", "offset", "cursor", "link"] = "none"
     size: int = Field(default=100, ge=1, le=10_000)
@@ -92,7 +92,7 @@ class Pagination(BaseModel):
 class DetailConfig(BaseModel):
     """A second read per listed record (list endpoints that omit fields)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     path: str
     records: str = "@"
@@ -102,7 +102,7 @@ class DetailConfig(BaseModel):
 class StreamConfig(BaseModel):
     """One kind of record pulled from the ERP."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str
     event: str = "receivable.upserted"
@@ -123,7 +123,7 @@ class StreamConfig(BaseModel):
 class RestConfig(BaseModel):
     """The ``rest`` section of a preset."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     auth: AuthConfig = Field(default_factory=AuthConfig)
     headers: dict[str, str] = Field(default_factory=dict)

@@ -157,7 +157,7 @@ def target_problems(document: Any) -> list[dict[str, str]]:
 class FieldSpec(BaseModel):
     """Where one canonical field comes from and how it is converted."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     path: str | None = None
     value: Any = None
@@ -186,7 +186,7 @@ class FieldSpec(BaseModel):
 class EntitySpec(BaseModel):
     """How one canonical entity is built from the payload."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     items: str | None = None
     when: str | None = None
@@ -234,7 +234,7 @@ class EntitySpec(BaseModel):
 class EventSpec(BaseModel):
     """The entities one event type produces."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     customer: EntitySpec | None = None
     receivable: EntitySpec | None = None
@@ -258,7 +258,7 @@ class EventSpec(BaseModel):
 class MappingSpec(BaseModel):
     """A tenant's (or a preset's) mapping of ERP payloads into the canonical model."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str = Field(min_length=1, max_length=60)
     description: str = Field(default="", max_length=1000)

@@ -52,7 +52,7 @@ class StepError(ValueError):
 
 
 class _Step(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     def apply(self, value: Any) -> Any:
         raise NotImplementedError
