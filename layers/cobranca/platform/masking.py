@@ -59,10 +59,23 @@ _CPF = re.compile(r"(?<!\d)\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?!\d)")
 _PHONE = re.compile(r"(?<![\d])(?:\+?55[\s.-]?)?\(?\d{2}\)?[\s.-]?9?\d{4}[\s.-]?\d{4}(?![\d])")
 
 
+# Request and correlation ids are UUIDs whose digit runs look like phones and CPFs; masking
+# them would break the one thing they are for (finding a request's log lines), so they are kept.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def mask_text(text: str) -> str:
-    """Replace e-mails, CNPJs, CPFs and phone numbers found in free text."""
+    """Replace e-mails, CNPJs, CPFs and phone numbers found in free text; UUIDs stay whole."""
     if not text:
         return text
+    if _UUID.search(text):
+        kept = _UUID.findall(text)
+        pieces = [_mask_shapes(piece) for piece in _UUID.split(text)]
+        return "".join(p + k for p, k in zip(pieces, [*kept, ""], strict=True))
+    return _mask_shapes(text)
+
+
+def _mask_shapes(text: str) -> str:
     text = _EMAIL.sub(MASK, text)
     text = _CNPJ.sub(_mask_cnpj_like, text)
     text = _CPF.sub(MASK, text)

@@ -17,8 +17,8 @@ from cobranca.model.receivables import Receivable
 from cobranca.platform import clock
 from cobranca.services import audit, lgpd, links, reports
 from cobranca.services.export import export_tenant
-from cobranca.services.renegotiation import worklist
 from cobranca.services.ingest import Incoming, Ingestor
+from cobranca.services.renegotiation import worklist
 from cobranca_local.hub import LocalHub
 
 from tests.support.hub import make_tenant, operator_client, running_hub

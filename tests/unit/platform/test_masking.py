@@ -81,3 +81,18 @@ def test_formatter_masks_the_whole_log_line() -> None:
     assert line["message"] == f"payment from {MASK} ({MASK})"
     assert line["phone"] == MASK
     assert line["receivable_id"] == "27~1"
+
+
+@pytest.mark.parametrize(
+    "request_id",
+    [
+        "fe1dc7e0-4b12-3456-8c97-bde9c7fb1234",
+        "ed99d516-f4a0-4b0f-8b84-529982247250",
+        "11987654-3210-4898-b555-119876543210",
+    ],
+)
+def test_request_ids_stay_whole_while_the_text_around_them_is_masked(request_id: str) -> None:
+    text = f"request {request_id} for 529.982.247-25, call 11 98765-4321"
+
+    assert mask_text(text) == f"request {request_id} for {MASK}, call {MASK}"
+    assert mask_text(request_id) == request_id

@@ -1,0 +1,109 @@
+"""The main job, as `make run ONCE=1` runs it: the whole cycle holds, and no log line leaks
+personal data.
+
+The cycle runs in its own process (as the run command does), on a free port, against the real
+Tryton ERP. Afterwards the customers' CPFs, CNPJs, e-mails and phones are read back from the
+ERP's own database and searched for, in every form the hub might print them, in everything the
+run logged.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+COBRANCA = Path(sys.executable).parent / "cobranca"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    workdir = tmp_path_factory.mktemp("main-job")
+    # Only what a fresh shell has: no AWS settings, nothing from the test process.
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", str(workdir)),
+        "LANG": "C.UTF-8",
+    }
+    result = subprocess.run(
+        [str(COBRANCA), "demo", "--once", "--port", "0", "--workdir", str(workdir)],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    return result, workdir
+
+
+def _personal_values(database: Path) -> dict[str, set[str]]:
+    """Every CPF/CNPJ, e-mail and phone of the seeded customers, as the ERP stores them."""
+    with sqlite3.connect(database) as connection:
+        documents = {row[0] for row in connection.execute("SELECT code FROM party_identifier")}
+        contacts = connection.execute("SELECT type, value FROM party_contact_mechanism").fetchall()
+    return {
+        "document": documents,
+        "email": {value for kind, value in contacts if kind == "email"},
+        "phone": {value for kind, value in contacts if kind in {"mobile", "phone"}},
+    }
+
+
+def _forms(kind: str, value: str) -> set[str]:
+    """The spellings a leak could take: as entered, bare digits, and E.164 for phones."""
+    digits = re.sub(r"\D", "", value)
+    if kind == "email":
+        return {value.lower()}
+    if kind == "phone":
+        return {value, digits, "+" + digits, digits[2:]}
+    return {value, digits}
+
+
+def test_the_cycle_runs_and_every_check_holds(
+    run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, _ = run
+
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    summary = re.search(r"Cycle finished: (\d+)/(\d+) checks passed", result.stdout)
+    assert summary is not None, result.stdout[-2000:]
+    assert summary.group(1) == summary.group(2)
+    assert int(summary.group(2)) >= 40
+    assert "✘" not in result.stdout
+    for step in ("Sync receivables", "Issue charges", "Customers pay", "Write payments back"):
+        assert f"✔ {step}" in result.stdout
+
+
+def test_no_log_line_carries_a_cpf_an_email_or_a_phone(
+    run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, workdir = run
+    values = _personal_values(workdir / "tryton" / "tryton.sqlite")
+    logged = "\n".join(
+        [
+            (workdir / "hub.log").read_text(encoding="utf-8"),
+            (workdir / "stdout.log").read_text(encoding="utf-8"),
+            result.stdout,
+            result.stderr,
+        ]
+    )
+
+    # The search is only meaningful if there is something to search and someone to find.
+    assert len(values["document"]) >= 20
+    assert len(values["email"]) >= 20
+    assert len(values["phone"]) >= 20
+    assert logged.count("\n") > 300
+    leaks = sorted(
+        f"{kind}: {form}"
+        for kind, found in values.items()
+        for value in found
+        for form in _forms(kind, value)
+        if len(form) >= 8 and form in logged
+    )
+    assert leaks == []
