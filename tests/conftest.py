@@ -18,3 +18,15 @@ os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+# The longest files start first, so under `pytest -n 2 --dist loadfile` they do not become the
+# tail that the other worker waits on.
+LONGEST_FIRST = ("tests/e2e/test_main_job.py",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return 0 if item.nodeid.split("::")[0] in LONGEST_FIRST else 1
+
+    items.sort(key=rank)

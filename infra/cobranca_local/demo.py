@@ -173,6 +173,7 @@ class Demo:
             ("A week of reminders (régua de cobrança)", self.step_reminders),
             ("Renegotiation accepted on the portal", self.step_renegotiation),
             ("Reports, dashboard and audit", self.step_reports),
+            ("LGPD export and erasure on the cycle's data", self.step_lgpd),
         ]
 
     def _quiet_logs(self) -> None:
@@ -642,6 +643,42 @@ class Demo:
         token = links.sign("dashboard", TENANT, TENANT, ttl=timedelta(hours=1))
         page = httpx.get(f"{self.hub.url}/dashboard/{token}", timeout=30)
         step.check("dashboard renders", page.status_code == 200 and "Painel" in page.text)
+
+    def step_lgpd(self, step: Step) -> None:
+        from cobranca.adapters.storage import keys
+        from cobranca.services import audit, lgpd
+
+        # The customer who paid most: an erasure request usually follows a settled relationship.
+        by_customer: dict[str, list[Any]] = {}
+        for record in self._records():
+            by_customer.setdefault(record.receivable.customer_id, []).append(record)
+        customer_id = max(
+            sorted(by_customer),
+            key=lambda c: sum(r.status.value == "paid" for r in by_customer[c]),
+        )
+        profile = self._table().get(keys.customer(TENANT, customer_id), keys.PROFILE)
+        document = str(profile["profile"]["document"])
+        balances = {r.receivable_id: r.balance for r in by_customer[customer_id]}
+
+        exported = lgpd.export_subject(TENANT, document)
+        held = [len(customer["receivables"]) for customer in exported["customers"]]
+        step.figures["export"] = f"{sum(held)} receivables of customer {customer_id}"
+        step.check("export holds every receivable of the subject", sum(held) == len(balances))
+        summary = lgpd.erase_subject(TENANT, document, actor="demo")
+        after = self._table().get(keys.customer(TENANT, customer_id), keys.PROFILE)
+        step.check(
+            "erasure anonymised the profile",
+            after["profile"]["name"] == lgpd.ERASED_NAME
+            and after["profile"]["document"] == summary["pseudonym"]
+            and after["profile"]["emails"] == [],
+        )
+        kept = {
+            r.receivable_id: r.balance
+            for r in self._records()
+            if r.receivable.customer_id == customer_id
+        }
+        step.check("erasure kept the financial records", kept == balances, str(kept))
+        step.check("audit chain intact after erasure", audit.verify_chain(TENANT).intact)
 
     # ------------------------------------------------------------------ helpers
 

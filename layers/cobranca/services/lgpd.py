@@ -115,7 +115,9 @@ def erase_subject(
     now = clock.now()
     for customer in customers:
         profile = dict(customer["profile"])
-        masked = masker.erase(profile, fields=PERSONAL_FIELDS)
+        # Only fields the profile has: Powertools warns (on stderr) about each missing one.
+        present = [field for field in PERSONAL_FIELDS if field in profile]
+        masked = masker.erase(profile, fields=present) if present else profile
         masked.update(
             {
                 "name": ERASED_NAME,
