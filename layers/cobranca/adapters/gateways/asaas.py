@@ -24,8 +24,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
 from cobranca.adapters.gateways.base import (
     DEFAULT_TIMEOUT_SECONDS,
     USER_AGENT,
@@ -33,17 +31,14 @@ from cobranca.adapters.gateways.base import (
     ChargeMethod,
     ChargeRequest,
     EventKind,
+    HttpProvider,
     IssuedCharge,
-    Provider,
     ProviderEvent,
     ProviderRefused,
-    check_sandbox,
     decimal_of,
     header,
     json_body,
     read_json,
-    send,
-    timeout_of,
 )
 from cobranca.domain.money import money
 from cobranca.domain.receivables import StatusEvent
@@ -99,45 +94,18 @@ class AsaasConfig:
             ) from None
 
 
-class Asaas(Provider):
+class Asaas(HttpProvider):
     """One tenant's Asaas account."""
 
     requires_future_due_date = True
 
     name = NAME
 
-    def __init__(
-        self,
-        tenant_id: str,
-        config: AsaasConfig,
-        *,
-        sandbox: bool,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self.tenant_id = tenant_id
-        self.config = config
-        self.sandbox = sandbox
-        self._transport = transport
-        self._client: httpx.Client | None = None
+    config: AsaasConfig
 
-    @property
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            check_sandbox(NAME, self.config.base_url, self.sandbox)
-            self._client = httpx.Client(
-                base_url=self.config.base_url,
-                headers={
-                    "access_token": self.config.api_key,
-                    "User-Agent": USER_AGENT,
-                    "Content-Type": "application/json",
-                },
-                timeout=timeout_of(self.config.timeout_seconds),
-                transport=self._transport,
-            )
-        return self._client
-
-    def _send(self, method: str, path: str, **options: Any) -> Any:
-        return send(self.client, NAME, method, path, **options)
+    def _client_options(self) -> dict[str, Any]:
+        headers = {"access_token": self.config.api_key, "User-Agent": USER_AGENT}
+        return {"headers": headers | {"Content-Type": "application/json"}}
 
     # ------------------------------------------------------------------ customers
 

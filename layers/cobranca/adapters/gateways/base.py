@@ -238,6 +238,50 @@ class Provider(ABC):
         """Tell the provider where to call back (providers without an API for it do nothing)."""
 
 
+class HttpProvider(Provider):
+    """A provider reached over HTTP: one account, one httpx client opened on first use.
+
+    Subclasses give their headers and TLS settings in :meth:`_client_options`; the sandbox check
+    (no real provider while the tenant is in sandbox) runs on every URL the client will call.
+    """
+
+    def __init__(
+        self,
+        tenant_id: str,
+        config: Any,
+        *,
+        sandbox: bool,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.config = config
+        self.sandbox = sandbox
+        self._transport = transport
+        self._client: httpx.Client | None = None
+
+    def _client_options(self) -> dict[str, Any]:
+        return {"headers": {"User-Agent": USER_AGENT}}
+
+    def _called_urls(self) -> list[str]:
+        return [str(self.config.base_url)]
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            for url in self._called_urls():
+                check_sandbox(self.name, url, self.sandbox)
+            self._client = httpx.Client(
+                base_url=self.config.base_url,
+                timeout=timeout_of(self.config.timeout_seconds),
+                transport=self._transport,
+                **self._client_options(),
+            )
+        return self._client
+
+    def _send(self, method: str, path: str, **options: Any) -> Any:
+        return send(self.client, self.name, method, path, **options)
+
+
 # ---------------------------------------------------------------------- references and keys
 
 

@@ -32,8 +32,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from cobranca.adapters.gateways.base import (
     DEFAULT_TIMEOUT_SECONDS,
     USER_AGENT,
@@ -41,18 +39,16 @@ from cobranca.adapters.gateways.base import (
     ChargeMethod,
     ChargeRequest,
     EventKind,
+    HttpProvider,
     IssuedCharge,
-    Provider,
     ProviderEvent,
     ProviderRefused,
     ProviderUnavailable,
-    check_sandbox,
     decimal_of,
     header,
     json_body,
     read_json,
     send,
-    timeout_of,
 )
 from cobranca.domain.late_charges import PixCobvValor
 from cobranca.domain.money import money
@@ -132,38 +128,21 @@ def _tls(config: PixApiConfig) -> ssl.SSLContext | bool:
     return context
 
 
-class PixApi(Provider):
+class PixApi(HttpProvider):
     """One tenant's account at a PSP speaking the API Pix."""
 
     name = NAME
 
-    def __init__(
-        self,
-        tenant_id: str,
-        config: PixApiConfig,
-        *,
-        sandbox: bool,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self.tenant_id = tenant_id
-        self.config = config
-        self.sandbox = sandbox
-        self._transport = transport
-        self._client: httpx.Client | None = None
+    config: PixApiConfig
 
-    @property
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            check_sandbox(NAME, self.config.base_url, self.sandbox)
-            check_sandbox(NAME, self.config.token_url, self.sandbox)
-            self._client = httpx.Client(
-                base_url=self.config.base_url,
-                headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"},
-                timeout=timeout_of(self.config.timeout_seconds),
-                verify=_tls(self.config),
-                transport=self._transport,
-            )
-        return self._client
+    def _called_urls(self) -> list[str]:
+        return [self.config.base_url, self.config.token_url]
+
+    def _client_options(self) -> dict[str, Any]:
+        return {
+            "headers": {"User-Agent": USER_AGENT, "Content-Type": "application/json"},
+            "verify": _tls(self.config),
+        }
 
     def _token(self, *, fresh: bool = False) -> str:
         cache_key = (self.config.token_url, self.config.client_id)

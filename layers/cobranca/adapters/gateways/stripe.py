@@ -25,8 +25,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
 from cobranca.adapters.gateways.base import (
     DEFAULT_TIMEOUT_SECONDS,
     USER_AGENT,
@@ -34,15 +32,12 @@ from cobranca.adapters.gateways.base import (
     ChargeMethod,
     ChargeRequest,
     EventKind,
+    HttpProvider,
     IssuedCharge,
-    Provider,
     ProviderEvent,
     ProviderRefused,
-    check_sandbox,
     header,
     read_json,
-    send,
-    timeout_of,
 )
 from cobranca.domain.money import from_cents, to_cents
 from cobranca.model.customers import Customer
@@ -87,42 +82,17 @@ class StripeConfig:
             ) from None
 
 
-class Stripe(Provider):
+class Stripe(HttpProvider):
     """One tenant's Stripe account."""
 
     name = NAME
 
-    def __init__(
-        self,
-        tenant_id: str,
-        config: StripeConfig,
-        *,
-        sandbox: bool,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self.tenant_id = tenant_id
-        self.config = config
-        self.sandbox = sandbox
-        self._transport = transport
-        self._client: httpx.Client | None = None
+    config: StripeConfig
 
-    @property
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            check_sandbox(NAME, self.config.base_url, self.sandbox)
-            self._client = httpx.Client(
-                base_url=self.config.base_url,
-                headers={
-                    "Authorization": f"Bearer {self.config.api_key}",
-                    "User-Agent": USER_AGENT,
-                },
-                timeout=timeout_of(self.config.timeout_seconds),
-                transport=self._transport,
-            )
-        return self._client
-
-    def _send(self, method: str, path: str, **options: Any) -> Any:
-        return send(self.client, NAME, method, path, **options)
+    def _client_options(self) -> dict[str, Any]:
+        return {
+            "headers": {"Authorization": f"Bearer {self.config.api_key}", "User-Agent": USER_AGENT}
+        }
 
     # ------------------------------------------------------------------ customers
 
