@@ -19,7 +19,8 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 from cobranca.platform.masking import mask_value
 
-NAMESPACE = "Cobranca"
+# One namespace per stage (template.yaml sets it), so two stages in one account never mix.
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Cobranca")
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "cobranca")
 
 

@@ -90,7 +90,7 @@ def dashboard_metric_names() -> set[str]:
     for widget in dashboard()["widgets"]:
         for line in widget.get("properties", {}).get("metrics", []):
             expression = line[0].get("expression", "") if isinstance(line[0], dict) else ""
-            if 'Namespace="Cobranca"' in expression:
+            if 'Namespace="Cobranca/resolved"' in expression:
                 names |= set(METRIC_NAME.findall(expression))
     return names
 
