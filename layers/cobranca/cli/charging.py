@@ -1,9 +1,9 @@
 """`cobranca charges issue|reissue|cancel|link|connect` and `cobranca parked`: charges by hand.
 
-These commands run the same services the functions run, against the AWS endpoint of the
-environment (``AWS_ENDPOINT_URL`` for the local hub, with ``TABLE_NAME`` and friends set as
-`cobranca local` prints them). Exit status: 0 done, 1 refused or failed (``reason`` says why),
-2 usage.
+These commands run the same services the functions run: against the running local hub
+(``.local/hub.json``, written by `cobranca local` and `make run`), or against a deployed stack
+when ``TABLE_NAME`` and the AWS settings are in the environment. Exit status: 0 done, 1 refused
+or failed (``reason`` says why), 2 usage.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cobranca.cli.context import attach
 from cobranca.cli.output import EXIT_INVALID, EXIT_VALID, emit
 
 
@@ -59,6 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     from cobranca.adapters.storage.tenants import TenantNotFound
     from cobranca.services.charging import Charging, payment_link
 
+    attach()
     if args.action_name == "link":
         emit({"valid": True, "url": payment_link(args.tenant, args.receivable)})
         return EXIT_VALID
@@ -90,6 +92,7 @@ def _connect(args: argparse.Namespace) -> int:
     from cobranca.adapters.secrets import tenant_secrets
     from cobranca.adapters.storage.tenants import load_tenant
 
+    attach()
     tenant = load_tenant(args.tenant)
     name = args.provider or tenant.charge_provider
     url = f"{args.base_url.rstrip('/')}/v1/callbacks/{tenant.tenant_id}/{name}"
@@ -105,6 +108,7 @@ def _connect(args: argparse.Namespace) -> int:
 def _parked(args: argparse.Namespace) -> int:
     from cobranca.services.confirmations import list_parked
 
+    attach()
     items = list_parked(args.tenant, limit=args.limit)
     emit(
         {

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cobranca.cli.main import main as cli
 from cobranca.platform import clock
 from cobranca.platform.requests import RequestCounter
 from cobranca.services.confirmations import list_parked
@@ -250,7 +251,9 @@ def test_forged_token_is_rejected_and_the_body_still_archived(hub: LocalHub) -> 
     assert listed["KeyCount"] >= 1
 
 
-def test_unknown_charge_and_mismatched_amounts_are_parked_with_a_reason(hub: LocalHub) -> None:
+def test_unknown_charge_and_mismatched_amounts_are_parked_with_a_reason(
+    hub: LocalHub, capsys: pytest.CaptureFixture[str]
+) -> None:
     unknown = _event("asaas-payment-received.json", "NF999~1", "pay_x999", "evt_999")
     unknown["payment"]["externalReference"] = "056984"
     rid = _issue(hub, "NF107", "150.00")
@@ -270,6 +273,11 @@ def test_unknown_charge_and_mismatched_amounts_are_parked_with_a_reason(hub: Loc
     assert "unknown charge asaas pay_x999" in reasons
     assert "netValue 151.00 exceeds the payment value 150.00" in reasons
     assert ledger(TENANT, rid)["status"] == "open"
+    # The operator sees the same list from the CLI
+    capsys.readouterr()
+    assert cli(["parked", TENANT]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert "unknown charge asaas pay_x999" in [item["reason"] for item in listed["items"]]
 
 
 def test_unknown_tenant_and_bad_json_get_problem_details(hub: LocalHub) -> None:
