@@ -907,6 +907,7 @@ def _reminder_policy() -> dict[str, Any]:
 def main(*, once: bool, port: int, workdir: Path) -> int:
     """Entry point of `cobranca demo`: progress on the terminal, everything else in the log."""
     terminal = sys.stdout
+    workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     # Embedded metric format lines and stray prints of the handlers go to the file.
     with (

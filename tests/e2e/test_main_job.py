@@ -1,10 +1,10 @@
 """The main job, as `make run ONCE=1` runs it: the whole cycle holds, and no log line leaks
 personal data.
 
-The cycle runs in its own process (as the run command does), on a free port, against the real
-Tryton ERP. Afterwards the customers' CPFs, CNPJs, e-mails and phones are read back from the
-ERP's own database and searched for, in every form the hub might print them, in everything the
-run logged.
+The cycle runs in its own process (as the run command does), from a folder of its own with the
+command's default (relative) workdir, on a free port, against the real Tryton ERP. Afterwards
+the customers' CPFs, CNPJs, e-mails and phones are read back from the ERP's own database and
+searched for, in every form the hub might print them, in everything the run logged.
 """
 
 from __future__ import annotations
@@ -18,22 +18,23 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 COBRANCA = Path(sys.executable).parent / "cobranca"
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
-    workdir = tmp_path_factory.mktemp("main-job")
+    folder = tmp_path_factory.mktemp("main-job")
+    # The run command's own default workdir (`.local/run`, relative), as `make run` uses it.
+    workdir = folder / ".local" / "run"
     # Only what a fresh shell has: no AWS settings, nothing from the test process.
     environment = {
         "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", str(workdir)),
+        "HOME": os.environ.get("HOME", str(folder)),
         "LANG": "C.UTF-8",
     }
     result = subprocess.run(
-        [str(COBRANCA), "demo", "--once", "--port", "0", "--workdir", str(workdir)],
-        cwd=ROOT,
+        [str(COBRANCA), "demo", "--once", "--port", "0"],
+        cwd=folder,
         env=environment,
         capture_output=True,
         text=True,

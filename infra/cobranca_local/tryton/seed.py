@@ -159,6 +159,9 @@ def _money(rng: random.Random, low: int, high: int) -> Decimal:
 
 def write_config(data_dir: Path) -> Path:
     """Write ``trytond.conf`` for an SQLite database kept in ``data_dir``."""
+    # Absolute: trytond runs with the data folder as its working directory, so a relative path
+    # (the run command's default `.local/run`) would point nowhere.
+    data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     conf = data_dir / "trytond.conf"
     conf.write_text(CONF_TEMPLATE.format(path=data_dir), encoding="utf-8")

@@ -44,7 +44,8 @@ class TrytonServer:
     """One trytond process for one seeded data folder."""
 
     def __init__(self, data_dir: Path, database: str = "tryton", port: int | None = None) -> None:
-        self.data_dir = Path(data_dir)
+        # Absolute, because trytond is started with this folder as its working directory.
+        self.data_dir = Path(data_dir).resolve()
         self.database = database
         self.port = port
         self.process: subprocess.Popen[bytes] | None = None
