@@ -47,4 +47,24 @@ def attach() -> dict[str, Any] | None:
     from cobranca.platform.lifecycle import reset_process_state
 
     reset_process_state()
+    _adopt_clock(str(state["api"]), path)
     return state
+
+
+def _adopt_clock(api: str, path: Path) -> None:
+    """Read the hub's simulated clock, so "today" here is the hub's today (time travel)."""
+    from datetime import UTC, datetime
+
+    import httpx
+
+    from cobranca.platform import clock
+
+    try:
+        answer = httpx.get(f"{api}/_local/clock", timeout=5).json()
+    except (httpx.HTTPError, ValueError):
+        raise SystemExit(
+            f"the local hub recorded in {path} does not answer at {api}: "
+            "start it again with `cobranca local` (or `make run`)"
+        ) from None
+    hub_now = datetime.fromisoformat(str(answer["now"]))
+    clock.set_offset(hub_now - datetime.now(UTC))
