@@ -26,6 +26,7 @@ import contextlib
 import json
 import logging
 import re
+import signal
 import sys
 import threading
 import time
@@ -156,6 +157,9 @@ class Demo:
             self._summary(ok)
             if once:
                 return 0 if ok else 1
+            if self.hub is None or self.erp is None:
+                # Nothing to serve: the runtime or the ERP did not start (the step says why).
+                return 1
             self._serve()
             return 0 if ok else 1
         finally:
@@ -229,6 +233,8 @@ class Demo:
             "              `cobranca audit verify aurora`, `cobranca local advance --days 1`"
         )
         stopped = threading.Event()
+        # Ctrl+C, or a TERM from a supervisor: either way the ERP and the emulator stop cleanly.
+        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
         with contextlib.suppress(KeyboardInterrupt):
             stopped.wait()
 
@@ -239,6 +245,11 @@ class Demo:
 
         from cobranca_local.hub import LocalHub
 
+        if self.port and not _port_free(self.port):
+            raise RuntimeError(
+                f"port {self.port} on 127.0.0.1 is taken (another `make run` or `cobranca "
+                "local`?): stop it, or choose another with `cobranca demo --port N`"
+            )
         with self.progress.working("starting the emulator and creating the stack"):
             self.hub = LocalHub(api_port=self.port, retry_delay_seconds=0).start()
             self.hub.scheduler.jump_to(START)
@@ -868,6 +879,17 @@ class Demo:
             self.hub.drain()
             time.sleep(0.3)
         return "RUNNING"
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _changed(result: Any) -> int:

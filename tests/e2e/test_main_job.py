@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -108,3 +109,24 @@ def test_no_log_line_carries_a_cpf_an_email_or_a_phone(
         if len(form) >= 8 and form in logged
     )
     assert leaks == []
+
+
+def test_a_taken_port_is_named_and_nothing_starts(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = subprocess.run(
+            [str(COBRANCA), "demo", "--port", str(port), "--workdir", str(tmp_path)],
+            env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is taken" in result.stdout
+    assert "Serving on" not in result.stdout
+    assert not (tmp_path / "tryton").exists()
