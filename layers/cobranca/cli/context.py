@@ -42,12 +42,20 @@ def attach() -> dict[str, Any] | None:
             "no hub to talk to: start one with `cobranca local` (or `make run`), "
             "or set TABLE_NAME and AWS settings for a deployed stack"
         )
-    state: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    os.environ.update({key: str(value) for key, value in state["environment"].items()})
+    try:
+        state: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        environment = {str(key): str(value) for key, value in state["environment"].items()}
+        api = str(state["api"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise SystemExit(
+            f"{path} is not a hub record this version understands: "
+            "delete it and start the hub again with `cobranca local` (or `make run`)"
+        ) from None
+    os.environ.update(environment)
     from cobranca.platform.lifecycle import reset_process_state
 
     reset_process_state()
-    _adopt_clock(str(state["api"]), path)
+    _adopt_clock(api, path)
     return state
 
 

@@ -82,3 +82,13 @@ def test_attaching_adopts_the_hubs_environment_and_clock(isolated: Path, clock_s
     assert clock.today() == date(2031, 3, 7)
     assert abs(clock.now() - HUB_NOW) < timedelta(seconds=5)
     assert os.environ["TABLE_NAME"] == "cobranca-local"
+
+
+@pytest.mark.parametrize(
+    "content", ["{not json", "[]", '{"api": "http://127.0.0.1:1"}', '{"environment": {}}']
+)
+def test_a_damaged_hub_record_is_named_not_a_traceback(isolated: Path, content: str) -> None:
+    isolated.write_text(content, encoding="utf-8")
+
+    with pytest.raises(SystemExit, match="not a hub record"):
+        attach()
