@@ -138,6 +138,9 @@ class Demo:
         """Run the cycle; with ``once`` stop after it, else keep serving until interrupted."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._quiet_logs()
+        # A TERM (a supervisor, `kill`) stops the run like Ctrl+C, at any step: the `finally`
+        # below then stops the ERP and the emulator and removes .local/hub.json.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             for title, action in self._plan():
                 step = Step(title)
@@ -188,7 +191,12 @@ class Demo:
         for handler in logging.getLogger(SERVICE).handlers:
             if isinstance(handler, logging.StreamHandler):
                 handler.setStream(self.log_file)
-        logging.getLogger("cobranca.demo").addHandler(logging.StreamHandler(self.log_file))
+        from cobranca.platform.observability import MaskingFormatter
+
+        handler = logging.StreamHandler(self.log_file)
+        # Step failures quote exceptions, which may quote a payload: masked like every log line.
+        handler.setFormatter(MaskingFormatter())
+        logging.getLogger("cobranca.demo").addHandler(handler)
 
     def _stop(self) -> None:
         if self.hub is not None:
@@ -232,11 +240,8 @@ class Demo:
             "  Operator:   `cobranca report aurora summary`, `cobranca worklist aurora`,\n"
             "              `cobranca audit verify aurora`, `cobranca local advance --days 1`"
         )
-        stopped = threading.Event()
-        # Ctrl+C, or a TERM from a supervisor: either way the ERP and the emulator stop cleanly.
-        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
         with contextlib.suppress(KeyboardInterrupt):
-            stopped.wait()
+            threading.Event().wait()
 
     # ------------------------------------------------------------------ steps
 
@@ -881,10 +886,16 @@ class Demo:
         return "RUNNING"
 
 
+def _interrupt(*_: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def _port_free(port: int) -> bool:
     import socket
 
     with socket.socket() as probe:
+        # As the hub's server binds: a port in TIME_WAIT after the last run is free to it.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -937,4 +948,8 @@ def main(*, once: bool, port: int, workdir: Path) -> int:
         contextlib.redirect_stdout(captured),
     ):
         demo = Demo(port=port, workdir=workdir, out=terminal)
-        return demo.run(once=once)
+        try:
+            return demo.run(once=once)
+        except KeyboardInterrupt:
+            terminal.write("\nInterrupted: the ERP and the local runtime were stopped.\n")
+            return 130

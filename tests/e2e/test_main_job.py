@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -130,3 +131,33 @@ def test_a_taken_port_is_named_and_nothing_starts(tmp_path: Path) -> None:
     assert f"port {port} on 127.0.0.1 is taken" in result.stdout
     assert "Serving on" not in result.stdout
     assert not (tmp_path / "tryton").exists()
+
+
+def test_term_mid_cycle_stops_the_erp_and_the_runtime(tmp_path: Path) -> None:
+    workdir = tmp_path / "run"
+    process = subprocess.Popen(
+        [str(COBRANCA), "demo", "--once", "--port", "0", "--workdir", str(workdir)],
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        # The ERP is up and the hub recorded: the worst moment to be killed.
+        if line.startswith("▶ Connect the demo tenant"):
+            process.send_signal(signal.SIGTERM)
+            break
+    output = "".join(seen) + process.stdout.read()
+    process.wait(timeout=60)
+
+    assert process.returncode == 130, output
+    assert "Interrupted: the ERP and the local runtime were stopped." in output
+    assert not (tmp_path / ".local" / "hub.json").exists()
+    left = subprocess.run(
+        ["pgrep", "-f", str(workdir)], capture_output=True, text=True, check=False
+    )
+    assert left.stdout == ""

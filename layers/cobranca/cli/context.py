@@ -68,11 +68,14 @@ def _adopt_clock(api: str, path: Path) -> None:
     from cobranca.platform import clock
 
     try:
-        answer = httpx.get(f"{api}/_local/clock", timeout=5).json()
-    except (httpx.HTTPError, ValueError):
+        response = httpx.get(f"{api}/_local/clock", timeout=5)
+        response.raise_for_status()
+        hub_now = datetime.fromisoformat(str(response.json()["now"]))
+        if hub_now.tzinfo is None:
+            raise ValueError("naive time")
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
         raise SystemExit(
             f"the local hub recorded in {path} does not answer at {api}: "
             "start it again with `cobranca local` (or `make run`)"
         ) from None
-    hub_now = datetime.fromisoformat(str(answer["now"]))
     clock.set_offset(hub_now - datetime.now(UTC))

@@ -68,6 +68,8 @@ def mask_text(text: str) -> str:
     """Replace e-mails, CNPJs, CPFs and phone numbers found in free text; UUIDs stay whole."""
     if not text:
         return text
+    # E-mails first, on the whole text: a local part may itself contain a UUID.
+    text = _EMAIL.sub(MASK, text)
     if _UUID.search(text):
         kept = _UUID.findall(text)
         pieces = [_mask_shapes(piece) for piece in _UUID.split(text)]

@@ -162,6 +162,8 @@ def test_lgpd_export_then_erasure_keeps_the_money(hub: LocalHub) -> None:
     worklist.add_promise("aurora", "c1", date(2026, 4, 10), author="op", amount=Decimal("100"))
     bounce = {"pk": keys.customer("aurora", "c1"), "sk": keys.customer_bounced("email", "ab12")}
     table().put(Put(bounce))
+    opt_out = {"pk": keys.customer("aurora", "c1"), "sk": keys.OPT_OUT, "sms": True}
+    table().put(Put(opt_out))
 
     exported = lgpd.export_subject("aurora", CPF)
     [customer] = exported["customers"]
@@ -172,6 +174,7 @@ def test_lgpd_export_then_erasure_keeps_the_money(hub: LocalHub) -> None:
     ]
     assert [promise["promised_on"] for promise in customer["promises"]] == ["2026-04-10"]
     assert len(customer["bounced_contacts"]) == 1
+    assert [item["sk"] for item in customer["other"]] == [keys.OPT_OUT]
 
     summary = lgpd.erase_subject("aurora", CPF, actor="test")
 

@@ -12,12 +12,15 @@ import json
 import re
 from pathlib import Path
 
+from aws_lambda_powertools.metrics import MetricUnit
 from cobranca_local.template import load_yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 SOURCES = sorted(ROOT.glob("layers/cobranca/**/*.py")) + sorted(ROOT.glob("functions/*/app.py"))
 EMITTERS = {"add_metric", "single_metric", "_metric", "count", "record_metric", "count_marker"}
-METRIC_NAME = re.compile(r'MetricName="([A-Za-z]+)"')
+METRIC_NAME = re.compile(r'MetricName="([A-Za-z0-9]+)"')
+# Units are constants of the same calls; every metric name here starts with a capital.
+UNITS = {unit.value for unit in MetricUnit}
 
 
 def _constants(node: ast.AST) -> set[str]:
@@ -61,14 +64,15 @@ def _names_in(source: str) -> set[str]:
             for argument in arguments:
                 found |= _constants(argument)
                 if isinstance(argument, ast.Name):
-                    for value in local_names.get(argument.id, []):
+                    named = local_names.get(argument.id) or module_names.get(argument.id, [])
+                    for value in named:
                         found |= _constants(value)
                 if isinstance(argument, ast.Subscript) and isinstance(argument.value, ast.Name):
                     for value in module_names.get(argument.value.id, []):
                         if isinstance(value, ast.Dict):
                             found |= {v for v in _constants(value) if v[:1].isupper()}
-    # Units, dimension names and labels are constants too; metric names are CamelCase words.
-    return {name for name in found if re.fullmatch(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+", name)}
+    # Units, dimension names and labels are constants too: dimensions and labels are lower case.
+    return {name for name in found if re.fullmatch(r"[A-Z][A-Za-z0-9]+", name)} - UNITS
 
 
 def emitted_metric_names() -> set[str]:
@@ -98,7 +102,10 @@ def dashboard_metric_names() -> set[str]:
 def test_the_scanner_reads_direct_variable_and_table_forms() -> None:
     source = """
 TABLE = {"a": "FromTable"}
+CONSTANT = "ModuleConstant"
 def emit(x):
+    metrics.add_metric(name=CONSTANT, unit="Count", value=1)
+    single_metric(name="SLABreached", unit="Milliseconds", value=1)
     metrics.add_metric(name="DirectName", unit="Count", value=1)
     which = "FirstChoice" if x else "SecondChoice"
     single_metric(name=which, unit="Count", value=1)
@@ -106,7 +113,14 @@ def emit(x):
     print("NotAMetric")
 """
 
-    assert _names_in(source) == {"DirectName", "FirstChoice", "SecondChoice", "FromTable"}
+    assert _names_in(source) == {
+        "DirectName",
+        "FirstChoice",
+        "SecondChoice",
+        "FromTable",
+        "ModuleConstant",
+        "SLABreached",
+    }
 
 
 def test_every_dashboard_metric_is_emitted_somewhere_in_the_code() -> None:

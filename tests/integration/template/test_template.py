@@ -137,3 +137,27 @@ def test_every_function_folder_has_a_thin_app_module() -> None:
         app = function.code_dir / "app.py"
         assert app.is_file(), f"{function.logical_id}: {app} missing"
         assert len(app.read_text(encoding="utf-8").splitlines()) <= 150, app
+
+
+def test_alarms_use_no_search_and_every_function_has_an_errors_alarm() -> None:
+    from cobranca_local.template import load_yaml
+
+    resources = load_yaml(ROOT / "template.yaml")["Resources"]
+    alarms = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    functions = {
+        logical_id
+        for logical_id, resource in resources.items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+    watched = set()
+    for alarm in alarms:
+        # CloudWatch refuses an alarm whose metric math contains SEARCH().
+        assert "SEARCH" not in json.dumps(alarm)
+        assert len(alarm.get("Metrics", [])) <= 10
+        for query in alarm.get("Metrics", []):
+            stat = query.get("MetricStat", {}).get("Metric", {})
+            if stat.get("MetricName") == "Errors":
+                watched |= {d["Value"]["Ref"] for d in stat["Dimensions"]}
+
+    assert len(functions) == 15
+    assert watched == functions

@@ -96,3 +96,9 @@ def test_request_ids_stay_whole_while_the_text_around_them_is_masked(request_id:
 
     assert mask_text(text) == f"request {request_id} for {MASK}, call {MASK}"
     assert mask_text(request_id) == request_id
+
+
+def test_an_email_whose_local_part_holds_a_uuid_is_still_masked() -> None:
+    email = "joao.silva+3f2a9c1e-1b2c-4d5e-8f90-123456789abc@gmail.com"
+
+    assert mask_text(f"bounce from {email}") == f"bounce from {MASK}"
