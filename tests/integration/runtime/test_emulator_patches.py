@@ -60,3 +60,21 @@ def test_creating_an_existing_queue_with_other_attributes_is_refused(backend: An
     assert backend.create_queue("twice", VisibilityTimeout="30").name == "twice"
     with pytest.raises(QueueAlreadyExists):
         backend.create_queue("twice", VisibilityTimeout="60")
+
+
+def test_delayed_and_in_flight_messages_are_not_received(backend: Any) -> None:
+    queue = backend.create_queue("later")
+    backend.send_message("later", "now")
+    backend.send_message("later", "in a minute", delay_seconds=60)
+
+    first = backend.receive_message(
+        "later", count=10, wait_seconds_timeout=0, visibility_timeout=30
+    )
+    again = backend.receive_message(
+        "later", count=10, wait_seconds_timeout=0, visibility_timeout=30
+    )
+
+    assert [message.body for message in first] == ["now"]
+    assert again == []
+    assert queue.attributes["ApproximateNumberOfMessagesDelayed"] == 1
+    assert queue.attributes["ApproximateNumberOfMessagesNotVisible"] == 1
