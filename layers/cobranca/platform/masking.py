@@ -70,15 +70,15 @@ def mask_text(text: str) -> str:
         return text
     # E-mails first, on the whole text: a local part may itself contain a UUID.
     text = _EMAIL.sub(MASK, text)
-    if _UUID.search(text):
-        kept = _UUID.findall(text)
+    kept = _UUID.findall(text)
+    if kept:
         pieces = [_mask_shapes(piece) for piece in _UUID.split(text)]
         return "".join(p + k for p, k in zip(pieces, [*kept, ""], strict=True))
     return _mask_shapes(text)
 
 
 def _mask_shapes(text: str) -> str:
-    text = _EMAIL.sub(MASK, text)
+    """CNPJs, CPFs and phones (e-mails are already masked by the caller)."""
     text = _CNPJ.sub(_mask_cnpj_like, text)
     text = _CPF.sub(MASK, text)
     return _PHONE.sub(MASK, text)

@@ -24,6 +24,13 @@ from cobranca.platform import clock
 from cobranca.platform.settings import get_settings
 
 ERASED_NAME = "Titular anonimizado"
+# Customer-partition sort-key prefixes and the export section each goes to.
+CONTACT_HISTORY = {
+    "NOTE#": "notes",
+    "PROMISE#": "promises",
+    "SENT#": "reminder_days",
+    "BOUNCED#": "bounced_contacts",
+}
 ERASED_NOTE = "[texto apagado a pedido do titular (LGPD art. 18)]"
 PERSONAL_FIELDS = ["name", "emails", "phones", "address", "invalid_contacts", "segment"]
 
@@ -165,16 +172,16 @@ def erase_subject(
 def _contact_history(partition: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Every item of the customer partition besides the profile, by kind (opt-outs, the
     renegotiation case and anything newer go under ``other``: an export leaves nothing out)."""
-    kinds = {"NOTE#": "notes", "PROMISE#": "promises", "SENT#": "reminder_days"}
-    kinds |= {"BOUNCED#": "bounced_contacts"}
-    history: dict[str, list[dict[str, Any]]] = {name: [] for name in kinds.values()}
+    history: dict[str, list[dict[str, Any]]] = {name: [] for name in CONTACT_HISTORY.values()}
     history["other"] = []
     for item in partition:
         sk = str(item["sk"])
         if sk == keys.PROFILE:
             continue
-        name = next((name for prefix, name in kinds.items() if sk.startswith(prefix)), "other")
-        history[name].append(item)
+        kind = next(
+            (kind for prefix, kind in CONTACT_HISTORY.items() if sk.startswith(prefix)), None
+        )
+        history[kind or "other"].append(item)
     return history
 
 

@@ -17,6 +17,7 @@ from cobranca.adapters.gateways.base import (
     ChargeMethod,
     ChargeRequest,
     EventKind,
+    HttpProvider,
     IssuedCharge,
     Provider,
     ProviderError,
@@ -32,6 +33,22 @@ from cobranca.adapters.storage.table import Table
 from cobranca.model.tenants import Tenant
 
 PROVIDERS = ("asaas", "stripe", "pix_api", "cnab")
+HTTP_PROVIDERS = ("asaas", "stripe", "pix_api")
+
+
+def _http_provider(name: str) -> tuple[type[HttpProvider], Any]:
+    """The provider class and its config class; imported on use, each pulls its own code."""
+    if name == "asaas":
+        from cobranca.adapters.gateways.asaas import Asaas, AsaasConfig
+
+        return Asaas, AsaasConfig
+    if name == "stripe":
+        from cobranca.adapters.gateways.stripe import Stripe, StripeConfig
+
+        return Stripe, StripeConfig
+    from cobranca.adapters.gateways.pix_api import PixApi, PixApiConfig
+
+    return PixApi, PixApiConfig
 
 
 def provider_for(
@@ -47,30 +64,11 @@ def provider_for(
     section = secrets.get(name)
     if not isinstance(section, Mapping):
         raise ProviderRefused(name, f"the tenant secret has no {name!r} section")
-    if name == "asaas":
-        from cobranca.adapters.gateways.asaas import Asaas, AsaasConfig
-
-        return Asaas(
+    if name in HTTP_PROVIDERS:
+        provider_class, config_class = _http_provider(name)
+        return provider_class(
             tenant.tenant_id,
-            AsaasConfig.from_secret(section),
-            sandbox=tenant.sandbox,
-            transport=transport,
-        )
-    if name == "stripe":
-        from cobranca.adapters.gateways.stripe import Stripe, StripeConfig
-
-        return Stripe(
-            tenant.tenant_id,
-            StripeConfig.from_secret(section),
-            sandbox=tenant.sandbox,
-            transport=transport,
-        )
-    if name == "pix_api":
-        from cobranca.adapters.gateways.pix_api import PixApi, PixApiConfig
-
-        return PixApi(
-            tenant.tenant_id,
-            PixApiConfig.from_secret(section),
+            config_class.from_secret(section),
             sandbox=tenant.sandbox,
             transport=transport,
         )
